@@ -1,0 +1,51 @@
+"""Multilingual, accessible self-service help portal.
+
+``create_app`` wires configuration, database, i18n, services and blueprints.
+Web workers stay light: nothing here imports torch or argostranslate.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.config import Settings, ensure_secret_key, load_settings
+
+
+def create_app(overrides: dict | None = None, settings: Settings | None = None) -> Flask:
+    """Application factory.
+
+    ``overrides`` are Settings field names (lower case) that win over the environment;
+    tests pass ``data_dir`` and ``database_url`` this way.
+    """
+    settings = ensure_secret_key(settings or load_settings(overrides))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.resolved_database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        TESTING=settings.testing,
+        JSON_SORT_KEYS=False,
+    )
+
+    from portal.db import db
+    from portal import models  # noqa: F401  (registers every table with the metadata)
+
+    db.init_app(app)
+
+    from portal.extensions import init_extensions
+
+    init_extensions(app, settings)
+
+    from portal.web import register_web
+
+    register_web(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app

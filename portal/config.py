@@ -1,0 +1,137 @@
+"""Typed settings for the portal.
+
+This is the only module that reads ``os.environ``. Everything else receives a
+:class:`Settings` (through ``app.config["SETTINGS"]``) or plain arguments.
+
+Sources, later wins: built-in defaults < optional config file (``PORTAL_CONFIG``,
+a Python file of UPPER_CASE names) < environment variables < explicit overrides
+passed to ``create_app``.
+"""
+from __future__ import annotations
+
+import os
+import runpy
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: UI languages the portal ships catalogs for (BCP-47, canonical casing).
+DEFAULT_LANGUAGES = (
+    "en", "es", "fr", "de", "pt-BR", "it", "ru", "uk", "zh-Hans", "ja", "ar", "he",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one portal instance."""
+
+    data_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: SQLite file in data_dir
+    secret_key: str = ""  # empty: generated once and persisted in data_dir
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    default_language: str = "en"
+    kb_source_language: str = "en"
+    search_index_dir: Path = PROJECT_ROOT / "search_index"
+    argos_packages_dir: Path | None = None  # None: data_dir / "argos-packages"
+    # Engines tried per pair, first that can do it wins.
+    translation_engines: tuple[str, ...] = ("argos", "bergamot")
+    # Terms never translated (product names...): exact, case-sensitive.
+    glossary_do_not_translate: tuple[str, ...] = ("Helpdesk Portal",)
+    redis_url: str = ""  # empty: rate limits and caches in memory / database
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "help@localhost"
+    rate_limit_public_writes: str = "20 per minute"
+    session_cookie_secure: bool = False
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'portal.sqlite3'}"
+
+    @property
+    def resolved_argos_packages_dir(self) -> Path:
+        return self.argos_packages_dir or (self.data_dir / "argos-packages")
+
+
+_ENV_NAMES = {
+    "data_dir": "PORTAL_DATA_DIR",
+    "database_url": "DATABASE_URL",
+    "secret_key": "SECRET_KEY",
+    "languages": "PORTAL_LANGUAGES",
+    "default_language": "PORTAL_DEFAULT_LANGUAGE",
+    "kb_source_language": "PORTAL_KB_SOURCE_LANGUAGE",
+    "search_index_dir": "PORTAL_SEARCH_INDEX_DIR",
+    "argos_packages_dir": "PORTAL_ARGOS_PACKAGES_DIR",
+    "translation_engines": "PORTAL_TRANSLATION_ENGINES",
+    "glossary_do_not_translate": "PORTAL_GLOSSARY",
+    "redis_url": "REDIS_URL",
+    "smtp_host": "SMTP_HOST",
+    "smtp_port": "SMTP_PORT",
+    "mail_from": "MAIL_FROM",
+    "rate_limit_public_writes": "PORTAL_RATE_LIMIT_PUBLIC_WRITES",
+    "session_cookie_secure": "SESSION_COOKIE_SECURE",
+}
+
+
+def _coerce(name: str, raw):
+    """Turn a string/file value into the type of the field ``name``."""
+    if not isinstance(raw, str):
+        if name in ("data_dir", "search_index_dir", "argos_packages_dir") and raw is not None:
+            return Path(raw)
+        if isinstance(raw, list):
+            return tuple(raw)
+        return raw
+    if name in ("data_dir", "search_index_dir", "argos_packages_dir"):
+        return Path(raw) if raw else None
+    if name in ("languages", "translation_engines", "glossary_do_not_translate"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if name == "smtp_port":
+        return int(raw)
+    if name == "session_cookie_secure":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return raw
+
+
+def load_settings(overrides: dict | None = None, environ: dict | None = None) -> Settings:
+    """Build settings from defaults, ``PORTAL_CONFIG`` file, environment and overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    config_file = environ.get("PORTAL_CONFIG")
+    if config_file:
+        namespace = runpy.run_path(config_file)
+        for f in fields(Settings):
+            if f.name.upper() in namespace:
+                values[f.name] = _coerce(f.name, namespace[f.name.upper()])
+    for name, env_name in _ENV_NAMES.items():
+        if env_name in environ:
+            values[name] = _coerce(name, environ[env_name])
+    for name, value in (overrides or {}).items():
+        values[name] = _coerce(name, value)
+    settings = replace(Settings(), **values)
+    if settings.default_language not in settings.languages:
+        raise ValueError(
+            f"default language {settings.default_language!r} is not among the enabled "
+            f"languages {settings.languages!r}"
+        )
+    return settings
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Return settings with a secret key: the configured one, or one persisted in data_dir.
+
+    Generated on first run so a fresh install is secure without any set-up; the
+    file is created with mode 0600 and reused on every later start.
+    """
+    if settings.secret_key:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = settings.data_dir / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return replace(settings, secret_key=key_file.read_text().strip())
