@@ -1,0 +1,48 @@
+"""Flask extensions, configured from Settings: Babel, CSRF, rate limits, migrations."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from portal.config import PROJECT_ROOT, Settings
+from portal.i18n import negotiate, to_babel_locale
+
+MIGRATIONS_DIR = str(PROJECT_ROOT / "portal" / "migrations")
+
+babel = Babel()
+csrf = CSRFProtect()
+migrate = Migrate(directory=MIGRATIONS_DIR)
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _select_locale() -> str:
+    lang = getattr(g, "lang", None)
+    if not lang:
+        from flask import current_app
+
+        settings: Settings = current_app.config["SETTINGS"]
+        lang = negotiate(
+            settings.languages,
+            settings.default_language,
+            cookie=request.cookies.get("lang"),
+            accept_language=request.headers.get("Accept-Language"),
+        )
+    return to_babel_locale(lang)
+
+
+def init_extensions(app: Flask, settings: Settings) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", to_babel_locale(settings.default_language))
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config.setdefault("RATELIMIT_ENABLED", not settings.extra.get("disable_rate_limits", False))
+    limiter.init_app(app)
+    from portal.db import db
+
+    migrate.init_app(app, db, render_as_batch=True)

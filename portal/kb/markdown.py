@@ -1,0 +1,118 @@
+"""Markdown -> sanitised HTML, the only renderer used for articles.
+
+markdown-it-py parses (raw HTML disabled, so it is shown as text), then nh3 (an
+allow-list sanitiser) cleans the result as a second line of defence. Article links
+written as ``../<slug>/`` (the import format) point at the article route in the
+reader's language. Headings get stable ids so in-page links keep working, and are
+shifted so the body never competes with the page's single h1.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h2", "h3", "h4", "h5", "h6", "hr", "kbd", "li", "ol", "p", "pre", "s", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"scope", "style"}, "td": {"style"},
+    "ol": {"start"},
+    "span": {"lang", "dir"}, "div": {"lang", "dir"}, "code": {"lang", "dir"},
+}
+_ARTICLE_LINK = re.compile(r"^(?:\.\./|/?)([a-z0-9][a-z0-9._-]*)/?(#[\w-]*)?$")
+_HEADING = re.compile(r"^(#{1,6})(\s)", re.MULTILINE)
+
+ArticleUrl = Callable[[str, str], str]  # (slug, fragment) -> url
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.use(anchors_plugin, min_level=2, max_level=6, permalink=False)
+    return md
+
+
+_MD = _parser()
+
+
+def _demote_h1(markdown: str) -> str:
+    """Shift every ATX heading one level down when the body uses ``#`` (h1)."""
+    lines = markdown.split("\n")
+    in_fence = False
+    has_h1 = False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        elif not in_fence and re.match(r"^#\s", line):
+            has_h1 = True
+            break
+    if not has_h1:
+        return markdown
+    out, in_fence = [], False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if not in_fence:
+            line = _HEADING.sub(lambda m: ("#" * min(len(m.group(1)) + 1, 6)) + m.group(2), line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _rewrite_article_links(tokens, article_url: ArticleUrl | None) -> None:
+    if article_url is None:
+        return
+    for token in tokens:
+        for child in token.children or ():
+            if child.type != "link_open":
+                continue
+            href = child.attrGet("href") or ""
+            if "://" in href or href.startswith(("#", "mailto:")):
+                continue
+            match = _ARTICLE_LINK.match(href)
+            if match and href.startswith("../"):
+                child.attrSet("href", article_url(match.group(1), match.group(2) or ""))
+
+
+def render(markdown: str, article_url: ArticleUrl | None = None) -> str:
+    """Render article Markdown to safe HTML.
+
+    ``article_url(slug, fragment)`` builds the URL for a relative article link
+    (``../slug/``); without it such links are left as written.
+    """
+    tokens = _MD.parse(_demote_h1(markdown or ""))
+    _rewrite_article_links(tokens, article_url)
+    html = _MD.renderer.render(tokens, _MD.options, {})
+    return sanitize(html)
+
+
+def sanitize(html: str) -> str:
+    """Allow-list clean of HTML: no script, no event handlers, no javascript: URLs."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def plain_text(markdown: str) -> str:
+    """Text content of Markdown without markup (for snippets and search)."""
+    tokens = _MD.parse(markdown or "")
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            parts.append("".join(c.content for c in token.children or () if c.type in ("text", "code_inline")))
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return "\n".join(part for part in parts if part)

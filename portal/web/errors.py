@@ -1,0 +1,57 @@
+"""Error pages in the UI language; JSON errors under /api."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.i18n import negotiate
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _ensure_lang(app: Flask) -> None:
+    if not getattr(g, "lang", None):
+        settings = app.config["SETTINGS"]
+        g.lang = negotiate(
+            settings.languages, settings.default_language,
+            cookie=request.cookies.get("lang"),
+            accept_language=request.headers.get("Accept-Language"),
+        )
+
+
+def register(app: Flask) -> None:
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        403: lambda: _("You do not have permission to do that."),
+        404: lambda: _("We could not find that page."),
+        405: lambda: _("That action is not allowed here."),
+        413: lambda: _("What you sent is too large."),
+        429: lambda: _("Too many requests. Please wait a moment and try again."),
+        500: lambda: _("Something went wrong on our side. Please try again later."),
+    }
+    codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             413: "too_large", 429: "rate_limited", 500: "server_error"}
+
+    def render_error(status: int, message: str | None = None):
+        _ensure_lang(app)
+        text = message or messages.get(status, messages[500])()
+        if _wants_json():
+            return jsonify({"error": {"code": codes.get(status, "error"), "message": text}}), status
+        return render_template("errors/error.html", status=status, message=text), status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return render_error(400, _("Your session expired. Please reload the page and try again."))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):  # pragma: no cover - exercised by the 500 test
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

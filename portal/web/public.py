@@ -1,0 +1,114 @@
+"""Customer pages: home, categories, articles, language choice."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from portal.db import db
+from portal.i18n import canonical_code, negotiate
+from portal.kb import service as kb
+from portal.kb.markdown import render
+from portal.web.lang import install_language_prefix
+
+bp = Blueprint("public", __name__, url_prefix="/<lang>")
+root = Blueprint("root", __name__)
+install_language_prefix(bp)
+
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+@root.get("/")
+def index():
+    """Send the visitor to their language: cookie, then Accept-Language, then default."""
+    settings = _settings()
+    lang = negotiate(
+        settings.languages, settings.default_language,
+        cookie=request.cookies.get(LANG_COOKIE),
+        accept_language=request.headers.get("Accept-Language"),
+    )
+    response = redirect(url_for("public.home", lang=lang), code=302)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+@root.get("/language/<code>")
+def choose_language(code: str):
+    """Remember a language choice and show the same page in that language."""
+    settings = _settings()
+    lang = canonical_code(code, settings.languages)
+    if lang is None:
+        abort(404)
+    target = _same_page_in(lang, request.args.get("next", ""), settings.languages)
+    response = redirect(target, code=303)
+    response.set_cookie(
+        LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+        secure=settings.session_cookie_secure,
+    )
+    return response
+
+
+def _same_page_in(lang: str, next_path: str, enabled: tuple[str, ...]) -> str:
+    # Only local paths: an attacker-supplied next must not become an open redirect.
+    if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
+        return f"/{lang}/"
+    parts = next_path.split("/", 2)
+    if len(parts) >= 2 and canonical_code(parts[1], enabled):
+        rest = parts[2] if len(parts) == 3 else ""
+        return f"/{lang}/{rest}"
+    return f"/{lang}/"
+
+
+def _article_url(slug: str, fragment: str = "") -> str:
+    return url_for("public.article", slug=slug) + fragment
+
+
+@bp.get("/")
+def home():
+    categories = kb.list_categories(db.session)
+    popular = kb.popular_articles(db.session, g.lang)
+    return render_template("public/home.html", categories=categories, popular=popular,
+                           category_name=kb.category_name)
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str):
+    found = kb.get_category(db.session, slug)
+    if found is None:
+        abort(404)
+    articles = kb.articles_in_category(db.session, found, g.lang)
+    return render_template("public/category.html", category=found,
+                           name=kb.category_name(found, g.lang), articles=articles)
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    found = kb.get_article(db.session, slug)
+    if found is None:
+        abort(404)
+    chosen = kb.choose_version(found, g.lang)
+    if chosen is None:
+        abort(404)
+    show_original = request.args.get("original") == "1" and found.source is not None
+    version = found.source if show_original else chosen.version
+    kb.record_view(db.session, found.id)
+    db.session.commit()
+    return render_template(
+        "public/article.html",
+        article=found,
+        chosen=chosen,
+        version=version,
+        showing_original=show_original,
+        body_html=render(version.body, article_url=_article_url),
+        category_name=kb.category_name(found.category, g.lang),
+    )
+
+
+@bp.get("/search")
+def search():
+    query = (request.args.get("q") or "").strip()[:500]
+    results = kb.simple_search(db.session, query, g.lang) if query else []
+    return render_template("public/search.html", query=query, articles=results)
