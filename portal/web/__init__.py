@@ -6,6 +6,7 @@ template needs about the UI language comes from :func:`_template_context`.
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
 
@@ -28,6 +29,9 @@ def register_web(app: Flask) -> None:
             "language_name": language_name,
             "text_direction": text_direction,
             "enabled_languages": settings.languages,
+            "format_date": format_date,
+            "format_datetime": format_datetime,
+            "format_number": format_number,
         }
 
     @app.after_request

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.i18n import negotiate
+from portal.i18n import canonical_code, negotiate
 
 
 def _wants_json() -> bool:
@@ -16,7 +16,8 @@ def _wants_json() -> bool:
 def _ensure_lang(app: Flask) -> None:
     if not getattr(g, "lang", None):
         settings = app.config["SETTINGS"]
-        g.lang = negotiate(
+        # A 404 never reached the language-prefix hook: read the prefix here.
+        g.lang = canonical_code(request.path.split("/")[1], settings.languages) or negotiate(
             settings.languages, settings.default_language,
             cookie=request.cookies.get("lang"),
             accept_language=request.headers.get("Accept-Language"),

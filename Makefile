@@ -1,0 +1,23 @@
+# The two commands of the README: `make run` and `make test`. Both set up first.
+SHELL := /bin/bash
+PORT ?= 5000
+HOST ?= 127.0.0.1
+VENV ?= .venv
+PORTAL_DATA_DIR ?= $(CURDIR)/var
+export PORTAL_DATA_DIR
+
+.PHONY: setup run test bench clean
+
+setup:
+	@VENV=$(VENV) scripts/setup.sh
+
+run: setup
+	$(VENV)/bin/portal db upgrade
+	$(VENV)/bin/portal kb import kb_articles
+	$(VENV)/bin/portal serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache test-results

@@ -1,0 +1,99 @@
+"""Shared fixtures: a real app on a temporary data dir with a migrated SQLite database.
+
+The schema is built once per session by running the Alembic migrations (so the
+migrations themselves are under test) and copied for each test.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portal import create_app
+from portal.config import PROJECT_ROOT
+
+SHARED = PROJECT_ROOT.parent / "shared"
+GNOME_CORPUS = SHARED / "corpora" / "gnome-help" / "kb_articles"
+SHIPPED_KB = PROJECT_ROOT / "kb_articles"
+
+
+def _make_app(data_dir: Path, **overrides):
+    settings = {"data_dir": data_dir, "search_index_dir": data_dir / "index", "testing": True}
+    settings.update(overrides)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def migrated_db_template(tmp_path_factory) -> Path:
+    from flask_migrate import upgrade
+
+    data_dir = tmp_path_factory.mktemp("template")
+    app = _make_app(data_dir)
+    with app.app_context():
+        from portal.db import db
+        from sqlalchemy import text
+
+        upgrade()
+        # Fold the WAL into the main file so a plain file copy is complete.
+        with db.engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.engine.dispose()
+    return data_dir / "portal.sqlite3"
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_db_template):
+    """Factory: ``make_app(**settings)`` -> app with a fresh migrated database."""
+    counter = {"n": 0}
+
+    def factory(**overrides):
+        counter["n"] += 1
+        data_dir = tmp_path / f"data{counter['n']}"
+        data_dir.mkdir()
+        shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
+        return _make_app(data_dir, **overrides)
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    from portal.db import db
+
+    with app.app_context():
+        yield db.session
+
+
+def write_article(root: Path, slug: str, lang: str, title: str, body: str = "Text.\n", **meta) -> Path:
+    """Write ``root/slug/lang.md`` in the import format; ``meta`` adds front-matter keys."""
+    import yaml
+
+    front = {"title": title, "lang": lang, **meta}
+    path = root / slug / f"{lang}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{yaml.safe_dump(front, allow_unicode=True)}---\n\n{body}", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def shipped_app(make_app):
+    """An app with the project's own knowledge base imported."""
+    from portal.db import db
+    from portal.kb.transfer import import_directory
+
+    app = make_app()
+    with app.app_context():
+        report = import_directory(db.session, SHIPPED_KB)
+        assert not report.errors, report.errors
+    return app

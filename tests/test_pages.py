@@ -1,0 +1,146 @@
+"""Customer pages: routing by language, fallbacks, rendering, health check."""
+import re
+
+import pytest
+
+from portal.db import db
+from portal.kb.transfer import import_directory
+from tests.conftest import write_article
+
+
+@pytest.fixture
+def kb_app(app, tmp_path):
+    kb = tmp_path / "kb"
+    write_article(kb, "reset-password", "en", "Reset your password",
+                  "## Steps\n\n1. Open [account settings](../account/).\n\n<script>alert(1)</script>\n",
+                  summary="Get back in.", category="sign-in", source_url="https://example.org/orig", license="CC-BY-SA-3.0")
+    write_article(kb, "reset-password", "es", "Restablecer la contraseña", "## Pasos\n\nTexto.\n",
+                  translation_of="en", category="sign-in")
+    write_article(kb, "account", "en", "Your account", "About accounts.\n", category="account")
+    write_article(kb, "secret-draft", "en", "Unpublished", status="draft", category="account")
+    with app.app_context():
+        assert not import_directory(db.session, kb).errors
+    return app
+
+
+def test_root_redirects_by_accept_language_then_cookie(kb_app):
+    client = kb_app.test_client()
+    assert client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"}).headers["Location"] == "/es/"
+    assert client.get("/", headers={"Accept-Language": "sw"}).headers["Location"] == "/en/"
+    client.set_cookie("lang", "ar")
+    assert client.get("/", headers={"Accept-Language": "es"}).headers["Location"] == "/ar/"
+
+
+def test_language_chooser_remembers_choice_and_keeps_the_page(kb_app):
+    client = kb_app.test_client()
+    response = client.get("/language/pt-br?next=/es/articles/reset-password")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/pt-BR/articles/reset-password"
+    assert "lang=pt-BR" in response.headers["Set-Cookie"]
+    assert client.get("/").headers["Location"] == "/pt-BR/"
+    # Never an open redirect.
+    assert client.get("/language/es?next=//evil.example/x").headers["Location"] == "/es/"
+    assert client.get("/language/es?next=https://evil.example/").headers["Location"] == "/es/"
+    assert client.get("/language/xx").status_code == 404
+
+
+def test_non_canonical_language_casing_redirects(kb_app):
+    client = kb_app.test_client()
+    response = client.get("/PT-br/articles/reset-password?x=1")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/pt-BR/articles/reset-password?x=1"
+    assert client.get("/zh-hans/").headers["Location"] == "/zh-Hans/"
+    assert client.get("/xx/").status_code == 404
+
+
+@pytest.mark.parametrize("lang, direction", [("en", "ltr"), ("ar", "rtl"), ("he", "rtl"), ("zh-Hans", "ltr")])
+def test_html_lang_and_dir_on_every_page_type(kb_app, lang, direction):
+    client = kb_app.test_client()
+    for path in ("/", "/categories/sign-in", "/articles/reset-password", "/search?q=password", "/missing-page"):
+        html = client.get(f"/{lang}{path}").get_data(as_text=True)
+        assert f'<html lang="{lang}" dir="{direction}">' in html, path
+
+
+def test_article_in_requested_language(kb_app):
+    html = kb_app.test_client().get("/es/articles/reset-password").get_data(as_text=True)
+    assert "Restablecer la contraseña" in html
+    assert 'class="article-body" lang="es" dir="ltr"' in html
+    assert "no está disponible" not in html
+
+
+def test_missing_translation_shows_original_with_accessible_notice(kb_app):
+    response = kb_app.test_client().get("/ar/articles/account")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'class="article-body" lang="en" dir="ltr"' in html
+    assert '<h1 id="article-title" lang="en" dir="ltr">Your account</h1>' in html
+    notice = re.search(r'<div class="notice" role="note">(.*?)</div>', html, re.S).group(1)
+    assert "الإنجليزية" in notice  # "English", named in the UI language
+
+
+def test_article_body_is_sanitised_links_rewritten_and_attributed(kb_app):
+    html = kb_app.test_client().get("/es/articles/reset-password?original=1").get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert 'href="/es/articles/account"' in html
+    assert 'id="steps"' in html
+    assert 'href="https://example.org/orig"' in html and "CC-BY-SA-3.0" in html
+
+
+def test_drafts_and_unknown_articles_are_not_public(kb_app):
+    client = kb_app.test_client()
+    assert client.get("/en/articles/secret-draft").status_code == 404
+    missing = client.get("/es/articles/nope")
+    assert missing.status_code == 404 and '<html lang="es"' in missing.get_data(as_text=True)
+
+
+def test_home_lists_categories_and_popular_articles(kb_app):
+    client = kb_app.test_client()
+    for _ in range(3):
+        client.get("/en/articles/account")
+    html = client.get("/en/").get_data(as_text=True)
+    assert 'href="/en/categories/sign-in"' in html and 'href="/en/categories/account"' in html
+    popular = html.split('id="popular-heading"')[1]
+    assert popular.index("Your account") < popular.index("Reset your password")
+    assert "Unpublished" not in html
+
+
+def test_category_page(kb_app):
+    client = kb_app.test_client()
+    html = client.get("/es/categories/sign-in").get_data(as_text=True)
+    assert "Restablecer la contraseña" in html
+    assert client.get("/es/categories/none").status_code == 404
+
+
+def test_healthz_is_json(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_security_headers(client):
+    response = client.get("/en/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_secret_key_is_generated_once_and_persisted(make_app):
+    first = make_app()
+    key_file = first.config["SETTINGS"].data_dir / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    from portal import create_app
+
+    again = create_app({"data_dir": first.config["SETTINGS"].data_dir, "testing": True})
+    assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"] and len(first.config["SECRET_KEY"]) > 40
+
+
+def test_settings_from_environment_and_config_file(tmp_path):
+    from portal.config import load_settings
+
+    config = tmp_path / "portal.cfg"
+    config.write_text("LANGUAGES = ['en', 'es']\nDEFAULT_LANGUAGE = 'es'\n")
+    settings = load_settings(environ={"PORTAL_CONFIG": str(config), "DATABASE_URL": "postgresql+psycopg://db/x"})
+    assert settings.languages == ("en", "es") and settings.default_language == "es"
+    assert settings.resolved_database_url == "postgresql+psycopg://db/x"
+    with pytest.raises(ValueError, match="not among the enabled"):
+        load_settings(environ={"PORTAL_LANGUAGES": "en,fr", "PORTAL_DEFAULT_LANGUAGE": "de"})
