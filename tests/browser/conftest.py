@@ -1,0 +1,76 @@
+"""Browser fixtures: Debian's Chromium via pytest-playwright, and a live portal.
+
+``playwright install`` is impossible here, so the session fixture
+``browser_type_launch_args`` points Playwright at /usr/bin/chromium. The portal is
+served by a werkzeug server on a free 127.0.0.1 port for the whole session, with
+the shipped knowledge base plus a few articles that exercise fallbacks.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import SHIPPED_KB, _make_app, write_article
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run `make test` (scripts/setup.sh installs it)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe is injected as a script; the portal's CSP (script-src 'self') would block it.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, migrated_db_template):
+    from portal.db import db
+    from portal.kb.transfer import import_directory
+
+    data_dir = tmp_path_factory.mktemp("live")
+    shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
+    app = _make_app(data_dir)
+    extra = data_dir / "extra-kb"
+    write_article(extra, "english-only-guide", "en", "An English-only guide",
+                  "## Before you start\n\nThis guide has no translation yet.\n\n| Step | What |\n|---|---|\n| 1 | `Open` |\n",
+                  summary="Shown with a notice in other languages.", category="using-help")
+    with app.app_context():
+        for directory in (SHIPPED_KB, extra):
+            report = import_directory(db.session, directory)
+            assert not report.errors, report.errors
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
