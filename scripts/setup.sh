@@ -53,7 +53,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 if [ -d translations ]; then
-  "$VENV/bin/pybabel" compile -q -d translations -f 2>/dev/null || "$VENV/bin/pybabel" compile -d translations -f
+  VENV="$VENV" scripts/i18n.sh compile >/dev/null
 fi
 
 vnu=.cache/vnu/vnu.jar

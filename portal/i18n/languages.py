@@ -43,6 +43,9 @@ def to_babel_locale(code: str) -> str:
 def language_name(code: str, in_language: str | None = None) -> str:
     """Human name of ``code``, in ``in_language`` (default: in itself, "Español").
 
+    Named in itself it is capitalised, for language lists; named in another
+    language it keeps that language's casing ("inglés"), for use mid-sentence.
+
     Falls back to the code itself for languages Babel does not know.
     """
     try:
@@ -51,5 +54,7 @@ def language_name(code: str, in_language: str | None = None) -> str:
         name = locale.get_display_name(display) or code
     except (UnknownLocaleError, ValueError):
         return code
+    if in_language and in_language != code:
+        return name
     # Babel gives "español"; a language list reads better capitalised ("Español").
     return name[:1].upper() + name[1:]
