@@ -35,16 +35,16 @@ kb_group = click.Group("kb", help="Knowledge base: import, export.")
 def kb_import(directory: Path, verbose: bool) -> None:
     """Import DIRECTORY/<slug>/<lang>.md (idempotent; bad files are reported, not fatal)."""
     from portal.db import db
-    from portal.kb.transfer import import_directory
+    from portal.publishing import import_knowledge_base
 
-    report = import_directory(db.session, directory)
+    report, jobs = import_knowledge_base(db.session, directory)
     for key in report.created if verbose else ():
         click.echo(f"created  {key}")
     for key in report.updated:
         click.echo(f"updated  {key}")
     for path, reason in report.errors:
         click.echo(f"rejected {path}: {reason}", err=True)
-    click.echo(f"{report.summary()} in {report.seconds:.2f} s")
+    click.echo(f"{report.summary()} in {report.seconds:.2f} s; {jobs} translation jobs queued")
     if report.errors and not report.changed and not report.unchanged:
         sys.exit(1)
 
@@ -65,15 +65,118 @@ def kb_export(directory: Path, include_machine: bool) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Also start a background worker process for jobs.")
 @with_appcontext
-def serve(host: str, port: int) -> None:
-    """Serve the portal with a threaded development server (use gunicorn in production)."""
+def serve(host: str, port: int, worker: bool) -> None:
+    """Serve the portal (threaded development server) with a job worker beside it."""
+    import subprocess
+
     from werkzeug.serving import run_simple
 
+    process = None
+    if worker:
+        process = subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"])
+        click.echo(f"Started the job worker (pid {process.pid})")
     click.echo(f"Serving the help portal on http://{host}:{port}/")
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@click.command("worker")
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between polls when idle.")
+@click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
+@with_appcontext
+def worker(poll: float, once: bool) -> None:
+    """Run background jobs (translation, indexing, notifications) until stopped."""
+    import logging
+    import signal
+
+    from portal.db import db
+    from portal.jobs import run_pending, work_forever
+    from portal.worker_tasks import load_all
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    load_all()
+    if once:
+        click.echo(f"{run_pending(db.session)} jobs run")
+        return
+    stopping = {"flag": False}
+
+    def stop(*_):
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    work_forever(lambda: db.session, poll_seconds=poll, should_stop=lambda: stopping["flag"])
+
+
+translations_group = click.Group("translations", help="Machine-translation language packs and jobs.")
+
+
+@translations_group.command("install")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def translations_install(files: tuple[Path, ...]) -> None:
+    """Install Argos .argosmodel language packs (given by an operator; never downloaded)."""
+    from portal.translation.engines.argos import PackageError, install_package
+
+    packages_dir = current_app.config["SETTINGS"].resolved_argos_packages_dir
+    failed = False
+    for file in files:
+        try:
+            package = install_package(packages_dir, file)
+        except PackageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"installed {package.pair} ({package.from_name} -> {package.to_name}, version {package.package_version})")
+    if failed:
+        sys.exit(1)
+
+
+@translations_group.command("list")
+@with_appcontext
+def translations_list() -> None:
+    """Installed language packs and the pairs every configured engine can translate."""
+    from portal.translation.engines.argos import installed_packages
+    from portal.translation.jobs import translation_service
+
+    packages = installed_packages(current_app.config["SETTINGS"].resolved_argos_packages_dir)
+    click.echo("Argos language packs:" if packages else "Argos language packs: none installed")
+    for package in packages:
+        click.echo(f"  {package.pair:12} {package.from_name} -> {package.to_name} (version {package.package_version})")
+    click.echo("Available pairs:")
+    for engine in translation_service().engines:
+        pairs = ", ".join(f"{a}->{b}" for a, b in sorted(engine.pairs())) or "none"
+        click.echo(f"  {engine.name}: {pairs}")
+
+
+@translations_group.command("remove")
+@click.argument("pair")
+@with_appcontext
+def translations_remove(pair: str) -> None:
+    """Remove the language pack for PAIR (e.g. en-es)."""
+    from portal.translation.engines.argos import PackageError, remove_package
+
+    try:
+        package = remove_package(current_app.config["SETTINGS"].resolved_argos_packages_dir, pair)
+    except PackageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"removed {package.pair}")
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(kb_group)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
+    app.cli.add_command(translations_group)
+
+
+if __name__ == "__main__":
+    main()

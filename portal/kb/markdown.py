@@ -22,9 +22,10 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
-    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "th": {"scope", "style"}, "td": {"style"},
-    "ol": {"start"},
+    "h2": {"id", "lang", "dir"}, "h3": {"id", "lang", "dir"}, "h4": {"id", "lang", "dir"},
+    "h5": {"id", "lang", "dir"}, "h6": {"id", "lang", "dir"},
+    "th": {"scope", "style", "lang", "dir"}, "td": {"style", "lang", "dir"},
+    "ol": {"start"}, "p": {"lang", "dir"}, "pre": {"lang"},
     "span": {"lang", "dir"}, "div": {"lang", "dir"}, "code": {"lang", "dir"},
 }
 _ARTICLE_LINK = re.compile(r"^(?:\.\./|/?)([a-z0-9][a-z0-9._-]*)/?(#[\w-]*)?$")
@@ -82,14 +83,70 @@ def _rewrite_article_links(tokens, article_url: ArticleUrl | None) -> None:
                 child.attrSet("href", article_url(match.group(1), match.group(2) or ""))
 
 
-def render(markdown: str, article_url: ArticleUrl | None = None) -> str:
+def _mark_languages(tokens, block_langs: dict[int, str], code_lang: str | None,
+                    keep_terms: tuple[str, ...], term_lang: str | None) -> None:
+    """Put ``lang`` on blocks left untranslated, on code, and on do-not-translate terms.
+
+    Block numbering is the translation segmenter's: headings, paragraphs and table
+    cells with text, in reading order.
+    """
+    from portal.i18n import text_direction
+
+    index = 0
+    for i, token in enumerate(tokens):
+        if token.type == "fence" and code_lang:
+            token.attrSet("lang", code_lang)
+        if token.type != "inline" or i == 0:
+            continue
+        opener = tokens[i - 1]
+        if opener.type in ("heading_open", "paragraph_open", "th_open", "td_open") and token.content.strip():
+            if index in block_langs:
+                opener.attrSet("lang", block_langs[index])
+                opener.attrSet("dir", text_direction(block_langs[index]))
+            index += 1
+        for child in token.children or ():
+            if child.type == "code_inline" and code_lang:
+                child.attrSet("lang", code_lang)
+        if keep_terms and term_lang:
+            _wrap_terms(token, keep_terms, term_lang)
+
+
+def _wrap_terms(token, terms: tuple[str, ...], lang: str) -> None:
+    from markdown_it.token import Token
+
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")(?!\w)")
+    children = []
+    for child in token.children or ():
+        if child.type != "text" or not pattern.search(child.content):
+            children.append(child)
+            continue
+        last = 0
+        for m in pattern.finditer(child.content):
+            if m.start() > last:
+                children.append(Token("text", "", 0, content=child.content[last:m.start()]))
+            children.append(Token("html_inline", "", 0, content=f'<span lang="{lang}">'))
+            children.append(Token("text", "", 0, content=m.group(0)))
+            children.append(Token("html_inline", "", 0, content="</span>"))
+            last = m.end()
+        if last < len(child.content):
+            children.append(Token("text", "", 0, content=child.content[last:]))
+    token.children = children
+
+
+def render(markdown: str, article_url: ArticleUrl | None = None, *, block_langs: dict[int, str] | None = None,
+           code_lang: str | None = None, keep_terms: tuple[str, ...] = (), term_lang: str | None = None) -> str:
     """Render article Markdown to safe HTML.
 
     ``article_url(slug, fragment)`` builds the URL for a relative article link
-    (``../slug/``); without it such links are left as written.
+    (``../slug/``); without it such links are left as written. For translations,
+    ``block_langs`` marks blocks left in another language, ``code_lang`` marks code
+    and ``keep_terms`` (glossary terms) get ``lang=term_lang``, so screen readers
+    switch voice on every untranslated fragment.
     """
     tokens = _MD.parse(_demote_h1(markdown or ""))
     _rewrite_article_links(tokens, article_url)
+    if block_langs or code_lang or keep_terms:
+        _mark_languages(tokens, block_langs or {}, code_lang, keep_terms, term_lang)
     html = _MD.renderer.render(tokens, _MD.options, {})
     return sanitize(html)
 

@@ -40,6 +40,14 @@ class ImportReport:
     def changed(self) -> list[str]:
         return self.created + self.updated
 
+    def changed_by_slug(self) -> dict[str, set[str]]:
+        """``{slug: {lang, ...}}`` of what this import created or updated."""
+        result: dict[str, set[str]] = {}
+        for key in self.changed:
+            slug, _, lang = key.partition("/")
+            result.setdefault(slug, set()).add(lang)
+        return result
+
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "

@@ -7,6 +7,7 @@ from portal.db import db
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
 from portal.kb.markdown import render
+from portal.translation.jobs import translation_service
 from portal.web.lang import install_language_prefix
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -96,13 +97,29 @@ def article(slug: str):
     version = found.source if show_original else chosen.version
     kb.record_view(db.session, found.id)
     db.session.commit()
+    machine = version.kind == "machine"
+    render_options = {}
+    if machine:
+        settings = _settings()
+        render_options = {
+            "block_langs": {i: found.source_lang for i in (version.extra or {}).get("untranslated_blocks", [])},
+            "code_lang": found.source_lang,
+            "keep_terms": settings.glossary_do_not_translate,
+            "term_lang": found.source_lang,
+        }
+    machine_translation_possible = None
+    if not chosen.is_requested_language:
+        machine_translation_possible = translation_service().engine_for(found.source_lang, g.lang) is not None
     return render_template(
         "public/article.html",
         article=found,
         chosen=chosen,
         version=version,
         showing_original=show_original,
-        body_html=render(version.body, article_url=_article_url),
+        is_machine=machine,
+        is_stale=bool(version.stale_segments) and version.kind == "human",
+        machine_translation_possible=machine_translation_possible,
+        body_html=render(version.body, article_url=_article_url, **render_options),
         category_name=kb.category_name(found.category, g.lang),
     )
 

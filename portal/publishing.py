@@ -1,0 +1,37 @@
+"""Workflows that span packages: import or publish, then translate and index.
+
+The knowledge-base package knows nothing of translation or search; this module
+is where a change to articles fans out to them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.kb.models import Article
+from portal.kb.transfer import ImportReport, import_directory
+
+
+def import_knowledge_base(session: Session, directory: Path) -> tuple[ImportReport, int]:
+    """Import a directory, then update staleness and enqueue pre-translation.
+
+    Returns the import report and the number of translation jobs enqueued.
+    """
+    from portal.jobs.hooks import run_hooks
+    from portal.translation.jobs import after_articles_changed
+
+    report = import_directory(session, directory)
+    changed = report.changed_by_slug()
+    if not changed:
+        return report, 0
+    articles = session.scalars(
+        select(Article).where(Article.slug.in_(list(changed))).options(selectinload(Article.versions))
+    ).all()
+    jobs = after_articles_changed(session, {article: changed[article.slug] for article in articles})
+    for article in articles:
+        for lang in changed[article.slug]:
+            run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
+    session.commit()
+    return report, jobs

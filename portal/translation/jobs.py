@@ -1,0 +1,104 @@
+"""Background translation: pre-translate articles into every enabled language.
+
+Runs in the worker process (it may import argostranslate); the web process only
+enqueues. A job is idempotent: it translates whatever the source is when it runs.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from portal.jobs import enqueue, register
+from portal.kb.models import KIND_HUMAN, KIND_MACHINE, STATUS_PUBLISHED, Article
+from portal.kb.service import save_version
+from portal.translation.freshness import record_made_from, refresh_article
+from portal.translation.service import NoEngine, TranslationService
+
+TRANSLATE_ARTICLE = "translate_article"
+
+
+def translation_service(app=None) -> TranslationService:
+    """The app's translation service (engines are built once per process)."""
+    app = app or current_app
+    service = app.extensions.get("translation")
+    if service is None:
+        from portal.translation.engines import build_engines
+
+        settings = app.config["SETTINGS"]
+        service = TranslationService(build_engines(settings), settings.glossary_do_not_translate)
+        app.extensions["translation"] = service
+    return service
+
+
+def schedule_pretranslation(session: Session, article: Article, service: TranslationService,
+                            languages: tuple[str, ...]) -> list[str]:
+    """Enqueue machine translation into each enabled language that has an engine
+    and no human translation, where it is missing or out of date."""
+    source = article.source
+    if source is None or source.status != STATUS_PUBLISHED:
+        return []
+    scheduled = []
+    for lang in languages:
+        if lang == article.source_lang or service.engine_for(article.source_lang, lang) is None:
+            continue
+        existing = article.version(lang)
+        if existing is not None and existing.kind == KIND_HUMAN:
+            continue
+        if existing is not None and existing.source_revision == source.current_revision and not existing.stale_segments:
+            continue
+        enqueue(session, TRANSLATE_ARTICLE, {"article_id": article.id, "lang": lang},
+                dedupe_key=f"{TRANSLATE_ARTICLE}:{article.id}:{lang}")
+        scheduled.append(lang)
+    return scheduled
+
+
+def after_articles_changed(session: Session, articles: dict[Article, set[str]], app=None) -> int:
+    """Staleness and pre-translation after articles changed (import, publish).
+
+    ``articles`` maps each changed article to the languages that changed in it.
+    Returns the number of translation jobs enqueued (committed with the caller).
+    """
+    app = app or current_app
+    service = translation_service(app)
+    languages = app.config["SETTINGS"].languages
+    count = 0
+    for article, changed_langs in articles.items():
+        refresh_article(session, article, changed_langs)
+        count += len(schedule_pretranslation(session, article, service, languages))
+    session.commit()
+    return count
+
+
+@register(TRANSLATE_ARTICLE)
+def translate_article(payload: dict) -> dict:
+    from portal.db import db
+
+    session = db.session
+    article = session.get(Article, payload["article_id"])
+    if article is None or article.source is None:
+        return {"skipped": "article gone"}
+    lang = payload["lang"]
+    existing = article.version(lang)
+    if existing is not None and existing.kind == KIND_HUMAN:
+        return {"skipped": "human translation exists"}
+    source = article.source
+    service = translation_service()
+    src = article.source_lang
+    try:
+        document = service.translate_markdown(session, source.body, src, lang)
+        title = service.translate_inline(session, source.title, src, lang) or source.title
+        summary = (service.translate_inline(session, source.summary, src, lang) or source.summary) if source.summary else ""
+    except NoEngine as exc:
+        return {"skipped": str(exc)}
+    version, _ = save_version(
+        session, article, lang, title=title, summary=summary, body=document.text,
+        kind=KIND_MACHINE, status=source.status,
+        extra={"untranslated_blocks": document.untranslated_blocks, **{k: v for k, v in (source.extra or {}).items() if k in ("license", "source_url")}},
+        produced_by=f"{document.engine}/{document.engine_version}", note="machine translation",
+    )
+    record_made_from(version, source)
+    session.commit()
+    from portal.jobs.hooks import run_hooks
+
+    run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
+    return {"lang": lang, "engine": document.engine, "untranslated_blocks": document.untranslated_blocks}

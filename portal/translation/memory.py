@@ -1,0 +1,114 @@
+"""Translation memory lookups and writes (database-backed, survives restarts).
+
+Keys are (engine, engine version, source language, target language, hash of the
+normalised source). Human segments (engine ``human``) win over any machine output
+for the same source. A small in-process LRU in front makes repeated query
+translations sub-millisecond.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from threading import Lock
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.translation.models import HUMAN, MemorySegment
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+class HotCache:
+    """Thread-safe LRU of (engine, version, src, tgt, hash) -> target."""
+
+    def __init__(self, size: int = 4096):
+        self._data: OrderedDict = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+HOT = HotCache()
+
+
+def lookup_many(session: Session, engine: str, version: str, src: str, tgt: str,
+                texts: list[str]) -> dict[str, str]:
+    """Known translations for ``texts``: human ones first, then this engine's."""
+    hashes = {source_hash(t): t for t in texts}
+    found: dict[str, str] = {}
+    if not hashes:
+        return found
+    rows = session.execute(
+        select(MemorySegment.engine, MemorySegment.engine_version, MemorySegment.source_hash,
+               MemorySegment.target_text)
+        .where(MemorySegment.src_lang == src, MemorySegment.tgt_lang == tgt,
+               MemorySegment.source_hash.in_(list(hashes)),
+               ((MemorySegment.engine == engine) & (MemorySegment.engine_version == version))
+               | (MemorySegment.engine == HUMAN))
+    ).all()
+    human = {h: target for eng, _, h, target in rows if eng == HUMAN}
+    machine = {h: target for eng, _, h, target in rows if eng != HUMAN}
+    for digest, text in hashes.items():
+        if digest in human:
+            found[text] = human[digest]
+        elif digest in machine:
+            found[text] = machine[digest]
+    return found
+
+
+def store(session: Session, engine: str, version: str, src: str, tgt: str, pairs: dict[str, str]) -> None:
+    """Remember source -> target pairs (upsert; a race with another writer is harmless)."""
+    for source, target in pairs.items():
+        digest = source_hash(source)
+        existing = session.scalar(
+            select(MemorySegment).where(
+                MemorySegment.engine == engine, MemorySegment.engine_version == version,
+                MemorySegment.src_lang == src, MemorySegment.tgt_lang == tgt,
+                MemorySegment.source_hash == digest,
+            )
+        )
+        if existing is not None:
+            if existing.target_text != target:
+                existing.target_text = target
+                existing.updated_at = utcnow()
+            continue
+        try:
+            with session.begin_nested():
+                session.add(MemorySegment(engine=engine, engine_version=version, src_lang=src, tgt_lang=tgt,
+                                          source_hash=digest, source_text=normalise(source), target_text=target))
+        except IntegrityError:
+            pass  # another worker stored the same segment first
+
+
+def store_human(session: Session, src: str, tgt: str, pairs: dict[str, str]) -> None:
+    """Human translations / post-edits: stored under the ``human`` engine; they win."""
+    store(session, HUMAN, "1", src, tgt, pairs)

@@ -1,0 +1,5 @@
+"""Imports every module that registers job handlers, for the worker process."""
+
+
+def load_all() -> None:
+    from portal.translation import jobs as translation_jobs  # noqa: F401

@@ -1,0 +1,104 @@
+"""The database-backed job queue: persistence, retries with backoff, leases, no double runs."""
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.db import db, utcnow
+from portal.jobs import claim_next, enqueue, failed_jobs, register, run_pending
+from portal.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+
+calls: list[dict] = []
+
+
+@register("test_echo")
+def _echo(payload):
+    calls.append(payload)
+    return {"echo": payload["n"]}
+
+
+@register("test_flaky")
+def _flaky(payload):
+    raise RuntimeError("remote end said no")
+
+
+def test_jobs_run_once_and_record_results(session):
+    calls.clear()
+    enqueue(session, "test_echo", {"n": 1})
+    enqueue(session, "test_echo", {"n": 2})
+    session.commit()
+    assert run_pending(session) == 2
+    assert [c["n"] for c in calls] == [1, 2]
+    jobs = session.scalars(select(Job).order_by(Job.id)).all()
+    assert [(j.status, j.result) for j in jobs] == [(DONE, {"echo": 1}), (DONE, {"echo": 2})]
+    assert run_pending(session) == 0
+
+
+def test_dedupe_key_reuses_a_waiting_job(session):
+    first = enqueue(session, "test_echo", {"n": 1}, dedupe_key="k")
+    second = enqueue(session, "test_echo", {"n": 9}, dedupe_key="k")
+    assert first.id == second.id and second.payload == {"n": 9}
+
+
+def test_failures_are_retried_with_backoff_then_marked_failed(session):
+    job = enqueue(session, "test_flaky", {}, max_attempts=3)
+    session.commit()
+    assert run_pending(session) == 1  # the retry is not due yet
+    session.refresh(job)
+    assert job.status == QUEUED and job.attempts == 1 and "remote end said no" in job.last_error
+    first_delay = job.run_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
+    assert timedelta(seconds=3) < first_delay <= timedelta(seconds=5)
+    for expected_attempt in (2, 3):
+        job.run_at = utcnow() - timedelta(seconds=1)
+        session.commit()
+        run_pending(session)
+        session.refresh(job)
+        assert job.attempts == expected_attempt
+    assert job.status == FAILED
+    assert [j.id for j in failed_jobs(session)] == [job.id]
+
+
+def test_unknown_kind_is_an_error_not_a_crash(session):
+    job = enqueue(session, "no_such_kind", {}, max_attempts=1)
+    session.commit()
+    run_pending(session)
+    session.refresh(job)
+    assert job.status == FAILED and "no handler" in job.last_error
+
+
+def test_a_job_of_a_dead_worker_is_reclaimed_after_its_lease(session):
+    calls.clear()
+    job = enqueue(session, "test_echo", {"n": 7})
+    session.commit()
+    claimed = claim_next(session, worker="dead-worker")
+    assert claimed.id == job.id and claimed.status == RUNNING
+    assert claim_next(session) is None  # locked, lease not expired
+    claimed.locked_at = utcnow() - timedelta(hours=1)
+    session.commit()
+    assert run_pending(session) == 1 and calls == [{"n": 7}]
+
+
+def test_concurrent_workers_never_run_a_job_twice(app):
+    calls.clear()
+    with app.app_context():
+        for n in range(40):
+            enqueue(db.session, "test_echo", {"n": n})
+        db.session.commit()
+
+    errors = []
+
+    def worker():
+        try:
+            with app.app_context():
+                run_pending(db.session)
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(c["n"] for c in calls) == list(range(40))
