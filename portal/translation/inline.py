@@ -245,7 +245,9 @@ def restore(output: str, template: Template) -> str | None:
         return None
     # Engines like to put spaces just inside a pair ("[[1]] text[[/1]]"), which
     # would stop "**" from being emphasis: move them outside.
-    output = re.sub(r"\[\[(\d+)\]\](\s+)", lambda m: m.group(2) + f"[[{m.group(1)}]]", output)
+    output = re.sub(r"\[\[(\d+)\]\](\s+)",
+                    lambda m: m.group(2) + f"[[{m.group(1)}]]" if int(m.group(1)) in template.spans else m.group(0),
+                    output)
     output = re.sub(r"(\s+)\[\[/(\d+)\]\]", lambda m: f"[[/{m.group(2)}]]" + m.group(1), output)
     output = re.sub(r"(?<=\S) {2,}(?=\S)", " ", output)
 
