@@ -171,7 +171,26 @@ def translations_remove(pair: str) -> None:
     click.echo(f"removed {package.pair}")
 
 
+index_group = click.Group("index", help="The search index.")
+
+
+@index_group.command("rebuild")
+@with_appcontext
+def index_rebuild() -> None:
+    """Rebuild the search index from the database."""
+    import time
+
+    from portal.db import db
+    from portal.search import search_service
+    from portal.search.jobs import rebuild_index
+
+    started = time.perf_counter()
+    count = rebuild_index(db.session, search_service().backend)
+    click.echo(f"indexed {count} documents in {time.perf_counter() - started:.2f} s")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(index_group)
     app.cli.add_command(kb_group)
     app.cli.add_command(serve)
     app.cli.add_command(worker)

@@ -37,6 +37,9 @@ class Settings:
     argos_packages_dir: Path | None = None  # None: data_dir / "argos-packages"
     # Engines tried per pair, first that can do it wins.
     translation_engines: tuple[str, ...] = ("argos", "bergamot")
+    # Heavy engines (argos: torch) translate search queries in the web process only
+    # when enabled; otherwise queries are served from memory and filled by the worker.
+    translate_queries_in_process: bool = False
     # Terms never translated (product names...): exact, case-sensitive.
     glossary_do_not_translate: tuple[str, ...] = ("Helpdesk Portal",)
     redis_url: str = ""  # empty: rate limits and caches in memory / database
@@ -74,6 +77,7 @@ _ENV_NAMES = {
     "mail_from": "MAIL_FROM",
     "rate_limit_public_writes": "PORTAL_RATE_LIMIT_PUBLIC_WRITES",
     "session_cookie_secure": "SESSION_COOKIE_SECURE",
+    "translate_queries_in_process": "PORTAL_TRANSLATE_QUERIES_IN_PROCESS",
 }
 
 
@@ -91,7 +95,7 @@ def _coerce(name: str, raw):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if name == "smtp_port":
         return int(raw)
-    if name == "session_cookie_secure":
+    if name in ("session_cookie_secure", "translate_queries_in_process"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw
 

@@ -1,8 +1,5 @@
 """Imports every package's models so the metadata (and Alembic) sees all tables."""
-from portal.kb import models as kb_models  # noqa: F401
+from portal.analytics import models as analytics_models  # noqa: F401
 from portal.jobs import models as job_models  # noqa: F401
-
-try:  # translation memory, owned by portal.translation
-    from portal.translation import models as translation_models  # noqa: F401
-except ImportError:  # pragma: no cover - during bootstrap only
-    pass
+from portal.kb import models as kb_models  # noqa: F401
+from portal.translation import models as translation_models  # noqa: F401

@@ -2,4 +2,5 @@
 
 
 def load_all() -> None:
+    from portal.search import jobs as search_jobs  # noqa: F401
     from portal.translation import jobs as translation_jobs  # noqa: F401

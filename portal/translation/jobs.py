@@ -102,3 +102,12 @@ def translate_article(payload: dict) -> dict:
 
     run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
     return {"lang": lang, "engine": document.engine, "untranslated_blocks": document.untranslated_blocks}
+
+
+@register("translate_query")
+def translate_query_job(payload: dict) -> dict:
+    """Fill the memory with a search query's translation (heavy engines, in the worker)."""
+    from portal.db import db
+
+    result = translation_service().translate_query(db.session, payload["text"], payload["src"], payload["tgt"])
+    return {"translated": result is not None}

@@ -155,6 +155,29 @@ class TranslationService:
         memory.HOT.put(key, result)
         return result
 
+    def cached_query(self, session: Session, query: str, src: str, tgt: str,
+                     enqueue_if_missing: bool = False) -> str | None:
+        """A query translation from the memory only; optionally ask the worker to make it."""
+        engine = self.engine_for(src, tgt)
+        if engine is None:
+            return None
+        key = (engine.name, src, tgt, memory.normalise(query).casefold())
+        cached = memory.HOT.get(key)
+        if cached is not None:
+            return cached
+        text = memory.normalise(query)
+        found = memory.lookup_many(session, engine.name, engine.version, src, tgt, [text]).get(text)
+        if found is not None:
+            memory.HOT.put(key, found)
+            return found
+        if enqueue_if_missing:
+            from portal.jobs import enqueue
+
+            enqueue(session, "translate_query", {"text": text, "src": src, "tgt": tgt},
+                    dedupe_key=f"translate_query:{src}:{tgt}:{memory.source_hash(text)}")
+            session.commit()
+        return None
+
 
 def _source_of(part) -> str:
     if isinstance(part, str):

@@ -97,6 +97,11 @@ def article(slug: str):
     version = found.source if show_original else chosen.version
     kb.record_view(db.session, found.id)
     db.session.commit()
+    search_id = request.args.get("s", type=int)
+    if search_id:
+        from portal.analytics import record_opened
+
+        record_opened(db.session, search_id, found.slug)
     machine = version.kind == "machine"
     render_options = {}
     if machine:
@@ -126,6 +131,23 @@ def article(slug: str):
 
 @bp.get("/search")
 def search():
-    query = (request.args.get("q") or "").strip()[:500]
-    results = kb.simple_search(db.session, query, g.lang) if query else []
-    return render_template("public/search.html", query=query, articles=results)
+    """Search page; works without JavaScript. Every search is logged (no personal data)."""
+    from portal.analytics import log_search
+    from portal.search import SearchQuery, clean_query, search_service
+
+    query = clean_query(request.args.get("q"))
+    category = request.args.get("category") or None
+    if category and kb.get_category(db.session, category) is None:
+        category = None
+    page = request.args.get("page", 1, type=int) or 1
+    results = search_service().search(SearchQuery(
+        query, g.lang, category, page, accept_language=request.headers.get("Accept-Language")))
+    search_id = None
+    if query:
+        search_id = log_search(
+            db.session, query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
+            ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category)
+    popular = kb.popular_articles(db.session, g.lang) if query and not results.total else []
+    return render_template("public/search.html", query=query, results=results, search_id=search_id,
+                           popular=popular, category=category, categories=kb.list_categories(db.session),
+                           category_name=kb.category_name)

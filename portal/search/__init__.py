@@ -1,0 +1,45 @@
+"""Search in the customer's own language over a multilingual Whoosh index.
+
+Public interface: :func:`search_service` (the app's :class:`SearchService`),
+:func:`rebuild_index`, and the ``index_article`` job. Web processes only read the
+index; every write goes through the job queue (one writer, the worker).
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.search.service import SearchQuery, SearchResults, SearchService, clean_query
+
+__all__ = ["SearchQuery", "SearchResults", "SearchService", "clean_query", "search_service"]
+
+
+def search_service(app=None) -> SearchService:
+    """The app's search service (built once per process)."""
+    app = app or current_app._get_current_object()
+    service = app.extensions.get("search")
+    if service is None:
+        from portal.db import db
+        from portal.langid import get_detector
+        from portal.search.backend import WhooshBackend
+        from portal.translation.jobs import translation_service
+
+        settings = app.config["SETTINGS"]
+        detector = get_detector(settings.languages)
+
+        def detect(text, accept_language, ui_lang):
+            return detector.detect(text, accept_language, ui_lang)
+
+        def translate_query(text, src, tgt):
+            service = translation_service(app)
+            engine = service.engine_for(src, tgt)
+            if engine is None:
+                return None
+            if getattr(engine, "heavy", False) and not settings.translate_queries_in_process:
+                # Heavy engines run in the worker: serve from memory, fill it for next time.
+                return service.cached_query(db.session, text, src, tgt, enqueue_if_missing=True)
+            return service.translate_query(db.session, text, src, tgt)
+
+        service = SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
+                                settings.kb_source_language)
+        app.extensions["search"] = service
+    return service

@@ -1,0 +1,168 @@
+"""Whoosh search backend (classic 2.7 API only, so ``whoosh-reloaded`` stays a drop-in).
+
+One writer at a time (Whoosh's lock; the job worker owns indexing), readers never
+blocked. Searchers are reopened when the index generation changes instead of
+``searcher.refresh()``, which in the maintained forks returns duplicate documents
+after a commit that merged segments.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.query import And, Or, Term
+from whoosh.writing import LockError
+
+from portal.search.analyzers import terms as analyze
+from portal.search.schema import build_schema, field_language
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass
+class RawHit:
+    key: str
+    slug: str
+    lang: str
+    kind: str
+    score: float
+    fields: dict = field(default_factory=dict)
+
+
+class WhooshBackend:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._local = threading.local()
+        self._open_lock = threading.Lock()
+        self._ix = None
+
+    # --- index lifecycle -----------------------------------------------------
+    def _index(self):
+        if self._ix is None:
+            with self._open_lock:
+                if self._ix is None:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    marker = self.directory / "SCHEMA_VERSION"
+                    if whoosh_index.exists_in(str(self.directory)) and marker.exists() and \
+                            marker.read_text().strip() == SCHEMA_VERSION:
+                        self._ix = whoosh_index.open_dir(str(self.directory))
+                    else:
+                        self._ix = whoosh_index.create_in(str(self.directory), build_schema())
+                        marker.write_text(SCHEMA_VERSION)
+        return self._ix
+
+    def clear(self) -> None:
+        """Start from an empty index (for a rebuild)."""
+        with self._open_lock:
+            self._ix = whoosh_index.create_in(str(self.directory), build_schema())
+            (self.directory / "SCHEMA_VERSION").write_text(SCHEMA_VERSION)
+        self._local = threading.local()
+
+    def searcher(self):
+        """A searcher for this thread, reopened when a newer generation is committed."""
+        ix = self._index()
+        current = getattr(self._local, "searcher", None)
+        latest = ix.latest_generation()
+        if current is not None and getattr(self._local, "generation", None) == latest:
+            return current
+        if current is not None:
+            current.close()
+        self._local.searcher = ix.searcher()
+        self._local.generation = latest
+        return self._local.searcher
+
+    @property
+    def generation(self) -> int:
+        return self._index().latest_generation()
+
+    def _writer(self, timeout: float = 30.0):
+        ix = self._index()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return ix.writer()
+            except LockError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)  # another process holds the single-writer lock
+
+    # --- writes --------------------------------------------------------------
+    def index(self, docs: list[dict], delete_keys: list[str] = (), optimize: bool = False) -> None:
+        """Add or replace documents (by ``key``) and delete others, in one commit."""
+        writer = self._writer()
+        try:
+            for key in delete_keys:
+                writer.delete_by_term("key", key)
+            for doc in docs:
+                writer.update_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=optimize)
+
+    def delete(self, keys: list[str]) -> None:
+        self.index([], delete_keys=list(keys))
+
+    def delete_article(self, slug: str) -> None:
+        writer = self._writer()
+        writer.delete_by_term("slug", slug)
+        writer.commit()
+
+    # --- reads ---------------------------------------------------------------
+    def search_language(self, lang: str, text: str, *, category: str | None = None,
+                        limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]:
+        """Documents in ``lang`` matching ``text``; AND first, the caller may retry OR."""
+        suffix = field_language(lang)
+        words = list(dict.fromkeys(analyze(lang, text)))[:32]
+        if not words:
+            return [], []
+        per_word = [Or([Term(f"title_{suffix}", w), Term(f"body_{suffix}", w)]) for w in words]
+        query = And(per_word) if require_all and len(per_word) > 1 else Or(per_word)
+        filter_terms = [Term("lang", lang)]
+        if category:
+            filter_terms.append(Term("category", category))
+        searcher = self.searcher()
+        results = searcher.search(query, limit=limit, filter=And(filter_terms) if len(filter_terms) > 1 else filter_terms[0])
+        hits = [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields())) for r in results]
+        return hits, words
+
+    def correct(self, lang: str, word: str) -> str | None:
+        """Did-you-mean for one word: edit distance 1, then 2, first letter fixed."""
+        suffix = field_language(lang)
+        searcher = self.searcher()
+        fieldname = f"spell_{suffix}"
+        if searcher.doc_frequency(fieldname, word) > 0:
+            return None
+        corrector = searcher.corrector(fieldname)
+        for maxdist in (1, 2):
+            found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+            if found:
+                return found[0]
+        return None
+
+    def has_term(self, lang: str, word: str) -> bool:
+        return self.searcher().doc_frequency(f"spell_{field_language(lang)}", word) > 0
+
+    def complete(self, lang: str, prefix: str, limit: int = 8) -> list[str]:
+        """Index words starting with ``prefix``, most frequent first (fast term walk)."""
+        suffix = field_language(lang)
+        searcher = self.searcher()
+        reader = searcher.reader()
+        fieldname = f"spell_{suffix}"
+        candidates = []
+        for count, term in enumerate(reader.expand_prefix(fieldname, prefix)):
+            if count >= 2000:
+                break
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            candidates.append((reader.doc_frequency(fieldname, word), word))
+        candidates.sort(key=lambda item: (-item[0], item[1]))
+        return [word for _, word in candidates[:limit]]
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def keys(self) -> list[str]:
+        return [fields["key"] for fields in self.searcher().all_stored_fields()]

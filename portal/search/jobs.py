@@ -1,0 +1,57 @@
+"""Index maintenance through the job queue (the worker is the only index writer)."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.jobs import enqueue, register
+from portal.jobs.hooks import add_hook
+from portal.kb.models import Article
+from portal.search.documents import document_for, document_key
+
+INDEX_ARTICLE = "index_article"
+
+
+def _enqueue_index(session: Session, article_id: int, lang: str | None = None) -> None:
+    enqueue(session, INDEX_ARTICLE, {"article_id": article_id}, dedupe_key=f"{INDEX_ARTICLE}:{article_id}")
+
+
+add_hook("article_version_changed", _enqueue_index)
+
+
+def index_articles(session: Session, backend, article_ids: list[int] | None = None) -> int:
+    """(Re)index the given articles, or all; removes versions no longer published."""
+    query = select(Article).options(selectinload(Article.versions), selectinload(Article.category))
+    if article_ids is not None:
+        query = query.where(Article.id.in_(article_ids))
+    docs, stale_keys = [], []
+    for article in session.scalars(query).all():
+        for version in article.versions:
+            doc = document_for(article, version)
+            if doc is None:
+                stale_keys.append(document_key(article.slug, version.lang))
+            else:
+                docs.append(doc)
+    backend.index(docs, delete_keys=stale_keys)
+    return len(docs)
+
+
+def rebuild_index(session: Session, backend) -> int:
+    """Rebuild the whole index from the database."""
+    backend.clear()
+    count = index_articles(session, backend)
+    backend.index([], optimize=True)
+    return count
+
+
+@register(INDEX_ARTICLE)
+def index_article_job(payload: dict) -> dict:
+    from portal.db import db
+    from portal.search import search_service
+
+    backend = search_service(current_app).backend
+    article = db.session.get(Article, payload["article_id"])
+    if article is None:
+        return {"skipped": "article gone"}
+    return {"documents": index_articles(db.session, backend, [article.id])}
