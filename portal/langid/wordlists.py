@@ -10,7 +10,7 @@ from __future__ import annotations
 
 FREQUENT_WORDS: dict[str, str] = {
     "en": """
-the of and to in is you that it for was on are with as he be at by this have
+the of and to a in is i you that it for was on are with as he be at by this have
 from or one had not but what all were we when your can said there use an each
 which she do how their if will up other about out many then them these so some
 her would make like him into has two more go see no way could my than been who
@@ -25,7 +25,7 @@ question issue update using used want would shipping invoice login subscription
 cancel reset support able yes hello hi happened today yesterday tomorrow people
 years year time first between during against around until these though although
 whether which whose whom better best little great right left long high small
-large another important different following including number information
+large another important different following including number information per day days hours week month
 """,
     "es": """
 de la que el en y a los se del las un por con no una su para es al lo como más

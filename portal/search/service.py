@@ -22,6 +22,7 @@ from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
 
 MAX_QUERY_CHARS = 500
+UNSURE_RULES = frozenset({"accept-language", "ui-language", "empty"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -91,8 +92,9 @@ def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Marku
     """``text`` escaped, shortened around the first match, matches in ``<mark>``."""
     if not text:
         return Markup("")
-    tokens = [t for t in analyzer_for(lang)(text, chars=True, mode="index", removestops=False)]
-    spans = [(t.startchar, t.endchar) for t in tokens if t.text in wanted]
+    # Whoosh reuses one Token object: read its fields while iterating.
+    spans = [(t.startchar, t.endchar) for t in analyzer_for(lang)(text, chars=True, mode="index", removestops=False)
+             if t.text in wanted]
     start = 0
     if spans and spans[0][0] > limit // 2:
         start = text.rfind(" ", 0, spans[0][0] - limit // 4) + 1
@@ -145,9 +147,17 @@ class SearchService:
         translated = None
         if lang != self.source_lang:
             translated = self.translate_query(text, lang, self.source_lang)
+        # An unsure detection (short or ambiguous text, decided by a fallback rule)
+        # must not hide the obvious: also try the raw words in the source language.
+        raw_langs = [lang]
+        if detection.rule in UNSURE_RULES:
+            raw_langs += [code for code in (self.source_lang, query.ui_lang) if code not in raw_langs]
         merged: dict[str, RawHit] = {}
         for require_all in (True, False):
-            hits, _ = self.backend.search_language(lang, text, category=query.category, require_all=require_all)
+            hits = []
+            for raw_lang in raw_langs:
+                hits += self.backend.search_language(raw_lang, text, category=query.category,
+                                                     require_all=require_all)[0]
             if translated and translated.strip():
                 more, _ = self.backend.search_language(self.source_lang, translated, category=query.category,
                                                        require_all=require_all)
@@ -162,7 +172,9 @@ class SearchService:
         total = len(ordered)
         pages = max(1, math.ceil(total / query.per_page)) if total else 0
         window = ordered[(page - 1) * query.per_page: page * query.per_page]
-        wanted = set(terms(lang, text)) | (set(terms(self.source_lang, translated)) if translated else set())
+        wanted = set().union(*(terms(code, text) for code in raw_langs))
+        if translated:
+            wanted |= set(terms(self.source_lang, translated))
         results = [self._present(hit, query.ui_lang, text, translated, wanted) for hit in window]
         suggestion = self.did_you_mean(text, lang) if total == 0 else None
         return SearchResults(text, lang, detection.confidence, detection.rule, translated, total, page, pages,

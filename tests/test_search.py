@@ -1,0 +1,216 @@
+"""Search: analyzers, index maintenance through jobs, the query pipeline, the page and the API."""
+import pytest
+from sqlalchemy import select
+from whoosh.query import Every
+
+from portal.analytics.models import SearchLog
+from portal.db import db
+from portal.jobs import run_pending
+from portal.publishing import import_knowledge_base
+from portal.search import SearchQuery, search_service
+from portal.search.backend import WhooshBackend
+from tests.conftest import SHIPPED_KB, write_article
+
+LANGS = ("en", "es", "fr", "de", "ru", "zh-Hans", "ja", "ar", "he")
+
+
+def extra_articles(root):
+    write_article(root, "passwort", "de", "Passwörter zurücksetzen",
+                  "Wenn Sie Ihr Passwort vergessen haben, können Sie es zurücksetzen.\n", category="sign-in")
+    write_article(root, "parol", "ru", "Восстановление пароля", "Как восстановить забытые пароли учётной записи.\n",
+                  category="sign-in")
+    write_article(root, "mima", "zh-Hans", "重置密码", "如果您忘记了密码，可以在登录页面重置密码。\n", category="sign-in")
+    return root
+
+
+@pytest.fixture(scope="module")
+def search_app(tmp_path_factory, migrated_db_template):
+    import shutil
+
+    from tests.conftest import _make_app
+
+    data_dir = tmp_path_factory.mktemp("search")
+    shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
+    app = _make_app(data_dir, languages=LANGS, translation_engines=())
+    with app.app_context():
+        for directory in (SHIPPED_KB, extra_articles(data_dir / "extra")):
+            report, _ = import_knowledge_base(db.session, directory)
+            assert not report.errors
+        assert run_pending(db.session) > 0  # index jobs
+    return app
+
+
+def search(app, text, ui_lang="en", **kwargs):
+    with app.app_context():
+        return search_service().search(SearchQuery(text, ui_lang, **kwargs))
+
+
+def slugs(results):
+    return [r.slug for r in results.results]
+
+
+def test_index_holds_one_document_per_published_version(search_app):
+    with search_app.app_context():
+        backend = search_service().backend
+        keys = backend.keys()
+    assert "reset-your-password:en" in keys and "reset-your-password:ar" in keys and "mima:zh-Hans" in keys
+    assert len(keys) == len(set(keys)) == 26 * 3 + 3
+
+
+@pytest.mark.parametrize("lang, query, slug", [
+    ("en", "resetting passwords", "reset-your-password"),
+    ("es", "restablecer contraseñas", "reset-your-password"),
+    ("de", "Passwort zurückgesetzt", "passwort"),
+    ("ru", "пароль восстановить", "parol"),
+])
+def test_stemming_per_language(search_app, lang, query, slug):
+    results = search(search_app, query, ui_lang=lang)
+    assert results.lang == lang
+    assert slug in slugs(results)[:3]
+
+
+def test_accent_folding(search_app):
+    assert "reset-your-password" in slugs(search(search_app, "contrasena olvidada", ui_lang="es"))[:3]
+
+
+def test_cjk_bigrams(search_app):
+    results = search(search_app, "忘记密码", ui_lang="zh-Hans")
+    assert results.lang == "zh-Hans" and slugs(results)[0] == "mima"
+    assert search(search_app, "码重", ui_lang="zh-Hans").total == 0  # no grams across words' order
+
+
+def test_results_are_merged_by_article_and_shown_in_the_ui_language(search_app):
+    results = search(search_app, "password", ui_lang="es")
+    assert len(slugs(results)) == len(set(slugs(results)))
+    hit = next(r for r in results.results if r.slug == "reset-your-password")
+    assert hit.lang == "es" and "contraseña" in hit.title.lower()
+    # A result with no version in the UI language is shown in its original.
+    he = search(search_app, "password", ui_lang="he")
+    assert all(r.lang == "en" for r in he.results)
+
+
+def test_zero_results_offer_did_you_mean(search_app):
+    results = search(search_app, "pasword resset", ui_lang="en")
+    assert results.total == 0 or results.suggestion
+    missing = search(search_app, "invoise", ui_lang="en")
+    assert missing.suggestion == "invoice"
+
+
+def test_category_filter_and_pagination(search_app):
+    everything = search(search_app, "account", ui_lang="en", per_page=3)
+    assert everything.total > 3 and everything.pages >= 2 and len(everything.results) == 3
+    billing = search(search_app, "account", ui_lang="en", category="billing")
+    assert billing.total and all(r.category == "billing" for r in billing.results)
+
+
+@pytest.mark.parametrize("query", [
+    'title:(foo AND "bar', "*:* OR ~~~ ^^ [a TO", "x" * 10_000, "pass\x00word\x1b[31m", "password пароль 密码 كلمة",
+    "   ", "%00%27;DROP TABLE kb_article;--",
+])
+def test_malformed_queries_never_fail(search_app, query):
+    client = search_app.test_client()
+    page = client.get("/en/search", query_string={"q": query})
+    assert page.status_code == 200
+    api = client.get("/api/v1/search", query_string={"q": query})
+    assert api.status_code in (200, 400) and api.is_json
+
+
+def test_search_page_announces_count_and_links_results(search_app):
+    client = search_app.test_client()
+    html = client.get("/es/search?q=factura").get_data(as_text=True)
+    assert 'role="status"' in html and "resultado" in html
+    assert 'href="/es/articles/find-your-invoices?s=' in html
+    assert "<mark>" in html
+
+
+def test_zero_result_page_shows_suggestion_and_popular_articles(search_app):
+    html = search_app.test_client().get("/en/search?q=invoise").get_data(as_text=True)
+    assert 'class="did-you-mean"' in html and ">invoice</a>" in html
+    assert 'class="zero-results"' in html
+
+
+def test_api_search_json(search_app):
+    client = search_app.test_client()
+    data = client.get("/api/v1/search?q=how do I get a refund&lang=es").get_json()
+    assert data["query"] == "how do I get a refund" and data["detected_language"]["lang"] == "en"
+    assert data["detected_language"]["rule"] == "model" and 0.5 <= data["detected_language"]["confidence"] <= 1
+    assert data["total"] >= 1
+    first = data["results"][0]
+    assert set(first) == {"slug", "title", "language", "machine_translated", "url", "snippet", "score", "category"}
+    assert first["url"].startswith("/es/articles/") and first["language"] == "es"
+    assert client.get("/api/v1/search?q=").get_json()["error"]["code"] == "missing_query"
+    assert client.get("/api/v1/search?q=x&lang=xx").get_json()["error"]["code"] == "unknown_language"
+    assert client.get("/api/v1/search?q=x&page=0").status_code == 400
+
+
+def test_suggest_completes_from_the_index_vocabulary(search_app):
+    client = search_app.test_client()
+    data = client.get("/api/v1/suggest?q=reset pass&lang=en").get_json()
+    assert "reset password" in data["suggestions"]
+    assert client.get("/api/v1/suggest?q=p&lang=en").get_json()["suggestions"] == []
+
+
+def test_searches_are_logged_without_personal_data(search_app):
+    client = search_app.test_client()
+    html = client.get("/en/search?q=refund", environ_base={"REMOTE_ADDR": "203.0.113.9"}).get_data(as_text=True)
+    import re
+
+    search_id = int(re.search(r"\?s=(\d+)", html).group(1))
+    client.get(f"/en/articles/request-a-refund?s={search_id}")
+    with search_app.app_context():
+        row = db.session.get(SearchLog, search_id)
+        assert (row.query, row.query_lang, row.ui_lang, row.opened_slug) == ("refund", "en", "en", "request-a-refund")
+        assert row.results >= 1
+        values = " ".join(str(getattr(row, c.name)) for c in SearchLog.__table__.columns)
+        assert "203.0.113.9" not in values
+
+
+def test_unpublishing_removes_documents_through_the_queue(make_app, tmp_path):
+    app = make_app(languages=("en", "es"), translation_engines=())
+    kb = tmp_path / "kb"
+    write_article(kb, "temp", "en", "Temporary banana article", "Banana.\n")
+    with app.app_context():
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        assert search_service().search(SearchQuery("banana", "en")).total == 1
+        write_article(kb, "temp", "en", "Temporary banana article", "Banana.\n", status="draft")
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        assert search_service().search(SearchQuery("banana", "en")).total == 0
+
+
+def test_no_duplicates_after_commits_that_merge_segments(tmp_path):
+    """Guards the Whoosh fork bug: refresh() after a merging commit duplicates documents."""
+    backend = WhooshBackend(tmp_path / "index")
+    doc = {"slug": "a", "lang": "en", "kind": "source", "machine": False, "category": "", "tags": "",
+           "title": "t", "summary": "", "excerpt": "", "popularity": 0}
+    backend.index([dict(doc, key="a:en", title_en="apple pie")])
+    searcher = backend.searcher()
+    assert searcher.doc_count() == 1
+    for round_ in range(12):  # many small segments, then merges
+        backend.index([dict(doc, key=f"k{round_}:en", slug=f"k{round_}", title_en=f"apple {round_}")])
+    backend.index([dict(doc, key="a:en", title_en="apple tart")], optimize=True)
+    fresh = backend.searcher()
+    keys = [fields["key"] for fields in fresh.all_stored_fields()]
+    assert len(keys) == len(set(keys)) == 13
+    hits = fresh.search(Every(), limit=None)
+    assert len({h["key"] for h in hits}) == len(hits) == 13
+
+
+def test_cross_lingual_search_with_the_real_pt_br_engine(make_app, tmp_path):
+    """A Portuguese question finds an English-only article through query translation."""
+    app = make_app(languages=("en", "pt-BR"), translation_engines=("bergamot",))
+    kb = tmp_path / "kb"
+    write_article(kb, "reset-password", "en", "Reset your forgotten password",
+                  "If you forgot your password, you can reset it from the sign-in page.\n", category="sign-in")
+    write_article(kb, "invoices", "en", "Download your invoices", "Invoices are listed under Billing.\n")
+    with app.app_context():
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session, kinds={"index_article"})  # no machine translations: only the query is translated
+        results = search_service().search(SearchQuery("esqueci minha senha", "pt-BR"))
+    assert results.lang == "pt-BR" and results.translated_query
+    assert "password" in results.translated_query.lower()
+    assert slugs(results)[0] == "reset-password"
+    assert results.results[0].lang == "en"  # no pt-BR version yet: shown in the original
+    html = app.test_client().get("/pt-BR/search?q=esqueci minha senha").get_data(as_text=True)
+    assert 'href="/pt-BR/articles/reset-password?s=' in html and 'lang="en"' in html
