@@ -131,7 +131,7 @@ RUNNER = textwrap.dedent(
     with app.app_context():
         upgrade()
         report, jobs = import_knowledge_base(db.session, kb_dir)
-        ran = run_pending(db.session)
+        ran = run_pending(db.session, kinds={"translate_article"})
         article = get_article(db.session, "guide")
         service = translation_service()
         out = {

@@ -58,7 +58,7 @@ def test_import_pretranslates_labels_and_refreshes_only_the_changed_paragraph(ma
     with app.app_context():
         report, jobs = import_knowledge_base(db.session, kb)
         assert jobs == 1  # pt-BR only: es is human, ar has no engine
-        assert run_pending(db.session) == 1
+        assert run_pending(db.session, kinds={"translate_article"}) == 1
         article = db.session.scalar(select(Article).where(Article.slug == "pw"))
         machine = article.version("pt-BR")
         assert machine.kind == KIND_MACHINE and machine.produced_by.startswith("bergamot/")

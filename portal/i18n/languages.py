@@ -40,11 +40,11 @@ def to_babel_locale(code: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def language_name(code: str, in_language: str | None = None) -> str:
+def language_name(code: str, in_language: str | None = None, in_sentence: bool = False) -> str:
     """Human name of ``code``, in ``in_language`` (default: in itself, "Español").
 
-    Named in itself it is capitalised, for language lists; named in another
-    language it keeps that language's casing ("inglés"), for use mid-sentence.
+    Named in itself it is capitalised, for language lists, unless ``in_sentence``;
+    named in another language it keeps that language's casing ("inglés").
 
     Falls back to the code itself for languages Babel does not know.
     """
@@ -54,7 +54,7 @@ def language_name(code: str, in_language: str | None = None) -> str:
         name = locale.get_display_name(display) or code
     except (UnknownLocaleError, ValueError):
         return code
-    if in_language and in_language != code:
+    if in_sentence or (in_language and in_language != code):
         return name
     # Babel gives "español"; a language list reads better capitalised ("Español").
     return name[:1].upper() + name[1:]

@@ -25,7 +25,8 @@ question issue update using used want would shipping invoice login subscription
 cancel reset support able yes hello hi happened today yesterday tomorrow people
 years year time first between during against around until these though although
 whether which whose whom better best little great right left long high small
-large another important different following including number information per day days hours week month
+large another important different following including number information per
+day days hours week month
 """,
     "es": """
 de la que el en y a los se del las un por con no una su para es al lo como más

@@ -217,5 +217,10 @@ class SearchService:
         if not match or len(match.group(1)) < 2:
             return []
         head = text[: match.start()]
-        stem = "".join(terms(lang, match.group(1), stem=False)) or match.group(1).casefold()
-        return [head + word for word in self.backend.complete(lang, stem, limit)]
+        words: list[str] = []
+        # The reader's language first, then the knowledge base's own (people type
+        # product words in English whatever their language).
+        for code in dict.fromkeys((lang, self.source_lang)):
+            prefix_term = "".join(terms(code, match.group(1), stem=False)) or match.group(1).casefold()
+            words += [w for w in self.backend.complete(code, prefix_term, limit) if w not in words]
+        return [head + word for word in words[:limit]]

@@ -45,19 +45,32 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, migrated_db_template):
     from portal.db import db
-    from portal.kb.transfer import import_directory
+    from portal.jobs import run_pending
+    from portal.kb.models import KIND_MACHINE
+    from portal.kb.service import get_article, save_version
+    from portal.publishing import import_knowledge_base
 
     data_dir = tmp_path_factory.mktemp("live")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = _make_app(data_dir)
+    app = _make_app(data_dir, translation_engines=())
     extra = data_dir / "extra-kb"
     write_article(extra, "english-only-guide", "en", "An English-only guide",
                   "## Before you start\n\nThis guide has no translation yet.\n\n| Step | What |\n|---|---|\n| 1 | `Open` |\n",
                   summary="Shown with a notice in other languages.", category="using-help")
     with app.app_context():
         for directory in (SHIPPED_KB, extra):
-            report = import_directory(db.session, directory)
+            report, _ = import_knowledge_base(db.session, directory)
             assert not report.errors, report.errors
+        # A machine version of one article in every language, so the machine-translation
+        # notice is audited in every UI language (content: the source, relabelled).
+        article = get_article(db.session, "reset-your-password")
+        source = article.source
+        for lang in app.config["SETTINGS"].languages:
+            if article.version(lang) is None:
+                save_version(db.session, article, lang, title=source.title, summary=source.summary,
+                             body=source.body, kind=KIND_MACHINE, produced_by="test/1")
+        db.session.commit()
+        run_pending(db.session, kinds={"index_article"})
     return app
 
 

@@ -10,6 +10,7 @@ PAGE_TYPES = {
     "article": "/{lang}/articles/search-the-help-portal",
     "article-fallback": "/{lang}/articles/english-only-guide",
     "article-original": "/{lang}/articles/search-the-help-portal?original=1",
+    "article-machine": "/{lang}/articles/reset-your-password",
     "search-results": "/{lang}/search?q=password",
     "search-empty": "/{lang}/search?q=zzzxqy",
     "not-found": "/{lang}/no-such-page",

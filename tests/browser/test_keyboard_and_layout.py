@@ -37,7 +37,7 @@ def test_tab_order_follows_reading_order_and_every_stop_is_visible(page, base_ur
                     visible: r.width > 0 && r.height > 0, outline: getComputedStyle(e).outlineStyle}; }""")
         stops.append(info)
     names = [s["name"] for s in stops]
-    assert names[:5] == ["Skip to content", "Help Center", "Home", "Change language. Language: English", "home-search"]
+    assert names[:5] == ["Skip to content", "Help Center", "Home", "Change language. Language: English", "main-search"]
     assert all(s["visible"] for s in stops), stops
     assert all(s["outline"] != "none" for s in stops[1:]), stops  # visible focus indicator
 
@@ -119,7 +119,7 @@ def test_pages_work_without_javascript(browser, base_url):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{base_url}/es/")
-    page.fill("#home-search", "contraseña")
+    page.fill("#main-search", "contraseña")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/es/search\?q="))
     expect(page.locator("h1")).to_contain_text("contraseña")

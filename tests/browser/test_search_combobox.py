@@ -1,0 +1,44 @@
+"""The search suggestions combobox (ARIA 1.2), by keyboard, with announcements."""
+import re
+
+from playwright.sync_api import expect
+
+
+def test_suggestions_are_keyboard_operable_and_announced(page, base_url):
+    page.goto(f"{base_url}/en/")
+    box = page.locator("#main-search")
+    expect(box).to_have_attribute("role", "combobox")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    box.focus()
+    page.keyboard.type("reset pass")
+    listbox = page.get_by_role("listbox")
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("option").first).to_have_text(re.compile(r"^reset pass"))
+    expect(page.locator('form[role="search"] [role="status"]')).to_contain_text("suggestions available")
+    page.keyboard.press("ArrowDown")
+    first = page.get_by_role("option").first
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", first.get_attribute("id"))
+    assert page.evaluate("() => document.activeElement.id") == "main-search"  # focus never stolen
+    page.keyboard.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("ArrowDown")
+    expect(listbox).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    chosen = page.get_by_role("option").first.text_content()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/en/search\?q="))
+    expect(page.locator("h1")).to_contain_text(chosen)
+    expect(page.locator("#result-count")).to_have_attribute("role", "status")
+
+
+def test_search_results_page_is_axe_clean_with_suggestions_open(page, base_url):
+    from tests.browser.axe import axe_violations, format_violations
+
+    page.goto(f"{base_url}/ar/search?q=password")
+    page.locator("#main-search").fill("")
+    page.locator("#main-search").type("pass")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
