@@ -1,4 +1,8 @@
 """Search: analyzers, index maintenance through jobs, the query pipeline, the page and the API."""
+import os
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import select
 from whoosh.query import Every
@@ -214,3 +218,30 @@ def test_cross_lingual_search_with_the_real_pt_br_engine(make_app, tmp_path):
     assert results.results[0].lang == "en"  # no pt-BR version yet: shown in the original
     html = app.test_client().get("/pt-BR/search?q=esqueci minha senha").get_data(as_text=True)
     assert 'href="/pt-BR/articles/reset-password?s=' in html and 'lang="en"' in html
+
+
+def test_rebuild_replaces_everything_atomically_while_readers_keep_working(make_app, tmp_path):
+    from portal.search.jobs import rebuild_index
+
+    app = make_app(languages=("en",), translation_engines=())
+    kb = tmp_path / "kb"
+    write_article(kb, "kiwi", "en", "Kiwi article", "Kiwi.\n")
+    with app.app_context():
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        backend = search_service().backend
+        backend.index([{"key": "ghost:en", "slug": "ghost", "lang": "en", "kind": "source", "machine": False,
+                        "category": "", "tags": "", "title": "Ghost", "summary": "", "excerpt": "",
+                        "popularity": 0, "title_en": "kiwi ghost"}])
+        from whoosh import index as whoosh_index
+
+        reader = whoosh_index.open_dir(str(backend.directory)).searcher()  # as another process would
+        assert sorted(backend.keys()) == ["ghost:en", "kiwi:en"]
+        assert rebuild_index(db.session, backend) == 1
+        assert backend.keys() == ["kiwi:en"]  # the ghost the database does not know is gone
+        assert reader.doc_count() == 2  # an open reader still sees its generation
+        reader.close()
+    result = subprocess.run([sys.executable, "-m", "portal.cli", "index", "rebuild"], capture_output=True, text=True,
+                            env={**os.environ, "PORTAL_DATA_DIR": str(app.config["SETTINGS"].data_dir),
+                                 "PORTAL_SEARCH_INDEX_DIR": str(app.config["SETTINGS"].search_index_dir)})
+    assert result.returncode == 0 and "indexed 1 documents" in result.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Term
-from whoosh.writing import LockError
+from whoosh.writing import CLEAR, LockError
 
 from portal.search.analyzers import terms as analyze
 from portal.search.schema import build_schema, field_language
@@ -54,12 +54,20 @@ class WhooshBackend:
                         marker.write_text(SCHEMA_VERSION)
         return self._ix
 
-    def clear(self) -> None:
-        """Start from an empty index (for a rebuild)."""
-        with self._open_lock:
-            self._ix = whoosh_index.create_in(str(self.directory), build_schema())
-            (self.directory / "SCHEMA_VERSION").write_text(SCHEMA_VERSION)
-        self._local = threading.local()
+    def replace_all(self, docs: list[dict]) -> None:
+        """Replace the whole index content in one commit (a rebuild).
+
+        Readers keep their generation until the commit lands, so a rebuild never
+        blocks or breaks searches in progress.
+        """
+        writer = self._writer()
+        try:
+            for doc in docs:
+                writer.add_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR, optimize=True)
 
     def searcher(self):
         """A searcher for this thread, reopened when a newer generation is committed."""

@@ -20,29 +20,33 @@ def _enqueue_index(session: Session, article_id: int, lang: str | None = None) -
 add_hook("article_version_changed", _enqueue_index)
 
 
-def index_articles(session: Session, backend, article_ids: list[int] | None = None) -> int:
-    """(Re)index the given articles, or all; removes versions no longer published."""
+def _documents(session: Session, article_ids: list[int] | None) -> tuple[list[dict], list[str]]:
     query = select(Article).options(selectinload(Article.versions), selectinload(Article.category))
     if article_ids is not None:
         query = query.where(Article.id.in_(article_ids))
-    docs, stale_keys = [], []
+    docs, unpublished = [], []
     for article in session.scalars(query).all():
         for version in article.versions:
             doc = document_for(article, version)
             if doc is None:
-                stale_keys.append(document_key(article.slug, version.lang))
+                unpublished.append(document_key(article.slug, version.lang))
             else:
                 docs.append(doc)
-    backend.index(docs, delete_keys=stale_keys)
+    return docs, unpublished
+
+
+def index_articles(session: Session, backend, article_ids: list[int]) -> int:
+    """(Re)index the given articles; removes their versions that are no longer published."""
+    docs, unpublished = _documents(session, article_ids)
+    backend.index(docs, delete_keys=unpublished)
     return len(docs)
 
 
 def rebuild_index(session: Session, backend) -> int:
-    """Rebuild the whole index from the database."""
-    backend.clear()
-    count = index_articles(session, backend)
-    backend.index([], optimize=True)
-    return count
+    """Rebuild the whole index from the database, in one atomic commit."""
+    docs, _ = _documents(session, None)
+    backend.replace_all(docs)
+    return len(docs)
 
 
 @register(INDEX_ARTICLE)
