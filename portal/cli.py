@@ -189,12 +189,62 @@ def index_rebuild() -> None:
     click.echo(f"indexed {count} documents in {time.perf_counter() - started:.2f} s")
 
 
+# --- accounts: ``portal users create|list`` (staff accounts; see portal/accounts) ---
+users_group = click.Group("users", help="Staff accounts (agents, writers, admins).")
+
+
+@users_group.command("create")
+@click.option("--email", required=True, help="Sign-in email address (stored lower-cased).")
+@click.option("--name", required=True, help="The person's name.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["agent", "writer", "admin"]), help="Role; repeat for several.")
+@click.option("--language", default=None, help="Desk UI language (BCP-47); default: the portal's.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@with_appcontext
+def users_create(email: str, name: str, roles: tuple[str, ...], language: str | None,
+                 password_stdin: bool) -> None:
+    """Create a staff account. The password is prompted for (hidden) unless --password-stdin."""
+    from portal.accounts.service import AccountError, create_user
+    from portal.db import db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email, name, password, list(roles), language)
+    except AccountError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"created user {user.id} <{user.email}> roles: {', '.join(user.roles)}; language: {user.language}")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List staff accounts (never their passwords)."""
+    from portal.accounts.service import is_locked, list_users
+    from portal.db import db
+
+    users = list_users(db.session)
+    if not users:
+        click.echo("no users")
+    for user in users:
+        state = "inactive" if not user.active else ("locked" if is_locked(user) else "active")
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
+        click.echo(f"{user.id:>4}  {user.email}  {user.name}  [{', '.join(user.roles)}]  "
+                   f"{user.language}  {state}  last sign-in: {last}")
+# --- end accounts ---
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(index_group)
     app.cli.add_command(kb_group)
     app.cli.add_command(serve)
     app.cli.add_command(worker)
     app.cli.add_command(translations_group)
+    app.cli.add_command(users_group)  # accounts
 
 
 if __name__ == "__main__":

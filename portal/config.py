@@ -47,6 +47,13 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "help@localhost"
     rate_limit_public_writes: str = "20 per minute"
+    # Absolute base of links in emails (status pages).
+    public_url: str = "http://127.0.0.1:5000"
+    # Optional webhook per ticket event, signed with HMAC-SHA256 of the body.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    # Hours to the first answer, per urgency (triage); empty: the built-in SLA.
+    sla_hours: dict = field(default_factory=dict)
     session_cookie_secure: bool = False
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -77,6 +84,9 @@ _ENV_NAMES = {
     "mail_from": "MAIL_FROM",
     "rate_limit_public_writes": "PORTAL_RATE_LIMIT_PUBLIC_WRITES",
     "session_cookie_secure": "SESSION_COOKIE_SECURE",
+    "public_url": "PORTAL_PUBLIC_URL",
+    "webhook_url": "PORTAL_WEBHOOK_URL",
+    "webhook_secret": "PORTAL_WEBHOOK_SECRET",
     "translate_queries_in_process": "PORTAL_TRANSLATE_QUERIES_IN_PROCESS",
 }
 

@@ -1,10 +1,13 @@
-"""Flask extensions, configured from Settings: Babel, CSRF, rate limits, migrations."""
+"""Flask extensions, configured from Settings: Babel, CSRF, rate limits, migrations, logins."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Flask, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -17,6 +20,28 @@ babel = Babel()
 csrf = CSRFProtect()
 migrate = Migrate(directory=MIGRATIONS_DIR)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# --- accounts: Flask-Login (staff sign-in; see portal/accounts) ---
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None  # unauthorized() redirects; no unlocalized flash
+login_manager.session_protection = "strong"
+STAFF_SESSION_LIFETIME = timedelta(hours=8)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from portal.accounts.service import load_user
+
+    return load_user(user_id)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from portal.accounts.views import login_redirect
+
+    return login_redirect()
+# --- end accounts ---
 
 
 def _select_locale() -> str:
@@ -43,6 +68,10 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     app.config.setdefault("RATELIMIT_ENABLED", not settings.extra.get("disable_rate_limits", False))
     limiter.init_app(app)
+    # --- accounts ---
+    app.config["PERMANENT_SESSION_LIFETIME"] = STAFF_SESSION_LIFETIME
+    login_manager.init_app(app)
+    # --- end accounts ---
     from portal.db import db
 
     migrate.init_app(app, db, render_as_batch=True)

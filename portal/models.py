@@ -1,4 +1,5 @@
 """Imports every package's models so the metadata (and Alembic) sees all tables."""
+from portal.accounts import models as account_models  # noqa: F401
 from portal.analytics import models as analytics_models  # noqa: F401
 from portal.jobs import models as job_models  # noqa: F401
 from portal.kb import models as kb_models  # noqa: F401

@@ -24,3 +24,16 @@ class SearchLog(db.Model):
     results: Mapped[int] = mapped_column(Integer, default=0)
     opened_slug: Mapped[str | None] = mapped_column(String(200), nullable=True)
     source: Mapped[str] = mapped_column(String(10), default="page")  # page | api
+
+
+class ArticleVote(db.Model):
+    """One "Was this helpful?" answer: per article, language and visit (no identity)."""
+
+    __tablename__ = "article_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    slug: Mapped[str] = mapped_column(String(200), index=True)
+    lang: Mapped[str] = mapped_column(String(20))
+    helpful: Mapped[bool] = mapped_column(db.Boolean)
+    comment: Mapped[str] = mapped_column(String(1000), default="")

@@ -111,3 +111,46 @@ def translate_query_job(payload: dict) -> dict:
 
     result = translation_service().translate_query(db.session, payload["text"], payload["src"], payload["tgt"])
     return {"translated": result is not None}
+
+
+@register("translate_segments")
+def translate_segments_job(payload: dict) -> dict:
+    from portal.db import db
+
+    translation_service().translate_texts(db.session, payload["texts"], payload["src"], payload["tgt"])
+    db.session.commit()
+    return {"segments": len(payload["texts"])}
+
+
+def translate_now(session: Session, texts: list[str], src: str, tgt: str, timeout: float = 30.0) -> list[str]:
+    """Translate for a person waiting on a page (a reply preview, a ticket view).
+
+    Light engines run here; heavy ones (torch) run in the worker, which this call
+    waits for through the translation memory. Raises NoEngine or EngineUnavailable.
+    """
+    import time
+
+    from portal.translation import memory
+    from portal.translation.engines.base import EngineUnavailable
+
+    service = translation_service()
+    engine = service.engine_for(src, tgt)
+    if engine is None:
+        raise NoEngine(src, tgt)
+    settings = current_app.config["SETTINGS"]
+    if not getattr(engine, "heavy", False) or settings.translate_queries_in_process:
+        result = service.translate_texts(session, texts, src, tgt)
+        session.commit()
+        return result
+    wanted = [t for t in texts if t.strip()]
+    enqueue(session, "translate_segments", {"texts": wanted, "src": src, "tgt": tgt})
+    session.commit()
+    deadline = time.monotonic() + timeout
+    while True:
+        known = memory.lookup_many(session, engine.name, engine.version, src, tgt, wanted)
+        if len(known) == len(set(wanted)):
+            return [known.get(t, t) for t in texts]
+        if time.monotonic() > deadline:
+            raise EngineUnavailable("the translation worker did not answer in time")
+        session.rollback()  # end the read transaction so the worker's commit becomes visible
+        time.sleep(0.1)

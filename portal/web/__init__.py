@@ -5,18 +5,51 @@ template needs about the UI language comes from :func:`_template_context`.
 """
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
 
 
+_TOKEN_IN_PATH = re.compile(r"(/tickets/)[A-Za-z0-9_-]{16,}")
+
+
+class RedactTicketTokens(logging.Filter):
+    """Ticket tokens are secrets: never let one reach a log line (access logs included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/tickets/" in record.msg:
+            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
+        if record.args:
+            record.args = tuple(_TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "portal", ""):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTicketTokens) for f in logger.filters):
+            logger.addFilter(RedactTicketTokens())
+
+
 def register_web(app: Flask) -> None:
-    from portal.web import api, errors, public
+    install_log_redaction()
+    from portal.web import api, desk, errors, public, support
 
     app.register_blueprint(public.root)
     app.register_blueprint(public.bp)
+    app.register_blueprint(support.bp)
+    app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
+    # --- accounts: staff sign-in under /desk ---
+    from portal.accounts import views as accounts_views
+
+    app.register_blueprint(accounts_views.bp)
+    # --- end accounts ---
     errors.register(app)
 
     @app.context_processor

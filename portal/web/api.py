@@ -5,8 +5,10 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
 from portal.db import db
+from portal.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__)
+csrf.exempt(bp)  # JSON API: no cookie authentication, so no CSRF exposure
 
 
 @bp.get("/healthz")
@@ -88,3 +90,113 @@ def suggest():
         return api_error(400, "unknown_language", "Unknown 'lang'.")
     prefix = request.args.get("q", "")
     return jsonify({"query": prefix[:500], "suggestions": search_service().suggest(prefix, lang)})
+
+
+# --- tickets -----------------------------------------------------------------
+
+def _public_write_limit() -> str:
+    return current_app.config["SETTINGS"].rate_limit_public_writes
+
+
+def _ticket_json(ticket, token: str | None = None) -> dict:
+    data = {"id": ticket.id, "reference": ticket.reference, "status": ticket.status, "language": ticket.language,
+            "created_at": ticket.created_at.isoformat(), "updated_at": ticket.updated_at.isoformat()}
+    if token:
+        data["token"] = token
+        data["status_url"] = url_for("support.ticket", lang=ticket.language, token=token, _external=True)
+    return data
+
+
+def _validation_error(exc):
+    from portal.web.support import error_messages
+
+    messages = error_messages()
+    fields = {name: {"code": code, "message": messages.get(code, code)} for name, code in exc.errors.items()}
+    first = next(iter(fields.values()))
+    return jsonify({"error": {"code": "invalid", "message": first["message"], "fields": fields}}), 422
+
+
+@bp.post("/api/v1/tickets")
+@limiter.limit(_public_write_limit)
+def create_ticket():
+    """Create a ticket: ``{"message", "email"?, "name"?, "language"?, "context"?}``.
+
+    Send an ``Idempotency-Key`` header to make retries safe: the same key returns
+    the same ticket (200) instead of creating another (201).
+    """
+    from portal.support import service as support
+    from portal.support.jobs import queue_processing
+    from portal.support.notifications import TICKET_CREATED, notify
+
+    settings = current_app.config["SETTINGS"]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "bad_json", "Send a JSON object with at least a 'message'.")
+    language = body.get("language") or settings.default_language
+    from portal.i18n import canonical_code
+
+    language = canonical_code(str(language), settings.languages) or str(language)
+    data = support.NewTicket(message=body.get("message") or "", language=language, email=body.get("email") or "",
+                             name=body.get("name") or "", context=body.get("context") or {},
+                             idempotency_key=request.headers.get("Idempotency-Key"), source="api")
+    try:
+        ticket, token, created = support.create_ticket(db.session, current_app.config["SECRET_KEY"], data,
+                                                       settings.languages, settings.sla_hours or None)
+    except support.ValidationFailed as exc:
+        return _validation_error(exc)
+    if created:
+        notify(db.session, ticket, TICKET_CREATED)
+        queue_processing(db.session, ticket.messages[0])
+    db.session.commit()
+    return jsonify(_ticket_json(ticket, token)), 201 if created else 200
+
+
+def _api_ticket(token: str):
+    from portal.support.service import ticket_by_token
+
+    return ticket_by_token(db.session, current_app.config["SECRET_KEY"], token)
+
+
+@bp.get("/api/v1/tickets/<token>")
+def get_ticket(token: str):
+    """The ticket and its public conversation, agent replies in the customer's language."""
+    ticket = _api_ticket(token)
+    if ticket is None:
+        return api_error(404, "not_found", "No request has this token.")
+    data = _ticket_json(ticket)
+    data["messages"] = []
+    for message in ticket.messages:
+        if message.internal:
+            continue
+        text, lang, machine = message.text_in(ticket.language)
+        data["messages"].append({"author": message.author_kind, "text": text, "language": lang,
+                                 "machine_translated": machine, "original": message.body if machine else None,
+                                 "original_language": message.lang, "created_at": message.created_at.isoformat()})
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/api/v1/tickets/<token>/messages")
+@limiter.limit(_public_write_limit)
+def add_message(token: str):
+    """Add a customer message: ``{"message"}``; reopens a solved or waiting request."""
+    from portal.support import service as support
+    from portal.support.jobs import queue_processing
+    from portal.support.notifications import CUSTOMER_REPLIED, notify
+
+    ticket = _api_ticket(token)
+    if ticket is None:
+        return api_error(404, "not_found", "No request has this token.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "bad_json", "Send a JSON object with a 'message'.")
+    try:
+        message = support.add_customer_message(ticket, body.get("message") or "")
+    except support.ValidationFailed as exc:
+        return _validation_error(exc)
+    db.session.flush()
+    notify(db.session, ticket, CUSTOMER_REPLIED, message)
+    queue_processing(db.session, message)
+    db.session.commit()
+    return jsonify({"id": message.id, "status": ticket.status}), 201

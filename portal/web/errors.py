@@ -54,5 +54,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc):  # pragma: no cover - exercised by the 500 test
+        if app.testing:
+            raise exc  # tests see the real traceback instead of the error page
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)

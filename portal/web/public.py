@@ -8,6 +8,8 @@ from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
 from portal.kb.markdown import render
 from portal.translation.jobs import translation_service
+from portal.extensions import limiter
+from portal.web import visit
 from portal.web.lang import install_language_prefix
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -97,6 +99,7 @@ def article(slug: str):
     version = found.source if show_original else chosen.version
     kb.record_view(db.session, found.id)
     db.session.commit()
+    visit.remember_article(found.slug)
     search_id = request.args.get("s", type=int)
     if search_id:
         from portal.analytics import record_opened
@@ -123,6 +126,7 @@ def article(slug: str):
         showing_original=show_original,
         is_machine=machine,
         is_stale=bool(version.stale_segments) and version.kind == "human",
+        voted=visit.has_voted(found.slug), vote=request.args.get("voted"),
         machine_translation_possible=machine_translation_possible,
         body_html=render(version.body, article_url=_article_url, **render_options),
         category_name=kb.category_name(found.category, g.lang),
@@ -144,6 +148,7 @@ def search():
         query, g.lang, category, page, accept_language=request.headers.get("Accept-Language")))
     search_id = None
     if query:
+        visit.remember_search(query, results.lang, results.confidence)
         search_id = log_search(
             db.session, query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
             ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category)
@@ -151,3 +156,21 @@ def search():
     return render_template("public/search.html", query=query, results=results, search_id=search_id,
                            popular=popular, category=category, categories=kb.list_categories(db.session),
                            category_name=kb.category_name)
+
+
+@bp.post("/articles/<slug>/feedback")
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public_writes)
+def feedback(slug: str):
+    """'Was this helpful?': one vote per visit; works without JavaScript."""
+    from portal.analytics import record_vote
+
+    found = kb.get_article(db.session, slug)
+    if found is None:
+        abort(404)
+    helpful = request.form.get("helpful")
+    if helpful not in ("yes", "no"):
+        abort(400)
+    if not visit.has_voted(slug):
+        record_vote(db.session, slug, g.lang, helpful == "yes", request.form.get("comment", ""))
+        visit.remember_vote(slug, helpful == "yes")
+    return redirect(url_for("public.article", slug=slug, voted=helpful) + "#feedback", code=303)

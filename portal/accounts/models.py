@@ -1,0 +1,38 @@
+"""Staff accounts (agents, writers, admins). Customers never have accounts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import db, utcnow
+
+ROLE_AGENT = "agent"
+ROLE_WRITER = "writer"
+ROLE_ADMIN = "admin"  # implies every other role
+ROLES = (ROLE_AGENT, ROLE_WRITER, ROLE_ADMIN)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "account_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # always lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string format
+    roles: Mapped[list] = mapped_column(JSON, default=list)  # subset of ROLES
+    language: Mapped[str] = mapped_column(String(20))  # BCP-47 UI language for the desk
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in or stay signed in
+        return bool(self.active)
+
+    def __repr__(self) -> str:  # no email: reprs end up in logs
+        return f"<User {self.id}>"

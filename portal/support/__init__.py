@@ -1,0 +1,1 @@
+"""Support desk: tickets, messages, triage and notifications."""

@@ -1,0 +1,170 @@
+"""The agent desk: inbox, ticket view, replies with translation review, notes, audit."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts import User, role_required
+from portal.db import db
+from portal.support import service as support
+from portal.support.models import STATUSES, Ticket
+from portal.support.notifications import AGENT_REPLIED, TICKET_SOLVED, notify
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+URGENCIES = ("urgent", "high", "normal", "low")
+
+
+@bp.before_request
+def _desk_language():
+    if current_user.is_authenticated:
+        g.lang = current_user.language
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/")
+@role_required("agent")
+def inbox():
+    args = request.args
+    filters = {
+        "status": args.get("status", "active"),
+        "language": args.get("language") or None,
+        "urgency": args.get("urgency") if args.get("urgency") in URGENCIES else None,
+        "assigned_to": current_user.id if args.get("assigned") == "me" else None,
+        "unassigned": args.get("assigned") == "none",
+    }
+    tickets = support.inbox(db.session, **filters)
+    agents = {u.id: u for u in db.session.query(User).all()}
+    return render_template("desk/inbox.html", tickets=tickets, agents=agents, filters=filters,
+                           assigned=args.get("assigned", ""), statuses=STATUSES, urgencies=URGENCIES)
+
+
+def _suggested_articles(ticket: Ticket):
+    from portal.search import SearchQuery, search_service
+
+    first = ticket.messages[0]
+    text = first.translations.get(current_user.language, {}).get("text") or first.body
+    try:
+        return search_service().search(SearchQuery(text[:300], current_user.language, per_page=5)).results
+    except Exception:  # noqa: BLE001 - suggestions are an aid, never a reason to fail the page
+        current_app.logger.exception("article suggestions failed for a ticket")
+        return []
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@role_required("agent")
+def ticket(ticket_id: int):
+    found = _ticket(ticket_id)
+    agents = db.session.query(User).filter(User.active.is_(True)).order_by(User.name).all()
+    return render_template("desk/ticket.html", ticket=found, agents=agents, statuses=STATUSES,
+                           suggestions=_suggested_articles(found), preview=None, errors={})
+
+
+@bp.get("/tickets/<int:ticket_id>/messages.json")
+@role_required("agent")
+def messages_json(ticket_id: int):
+    """New public messages after ``after`` (the desk announces them politely)."""
+    found = _ticket(ticket_id)
+    after = request.args.get("after", 0, type=int)
+    fresh = [m for m in found.messages if m.id > after and not m.internal and m.author_kind == "customer"]
+    return jsonify({"messages": [{"id": m.id} for m in fresh], "status": found.status})
+
+
+@bp.post("/tickets/<int:ticket_id>/preview")
+@role_required("agent")
+def preview(ticket_id: int):
+    """Show the reply translated into the customer's language before sending it."""
+    from portal.translation.engines.base import EngineUnavailable
+    from portal.translation.jobs import translate_now
+    from portal.translation.service import NoEngine
+
+    found = _ticket(ticket_id)
+    body = support.clean_text(request.form.get("body"), support.MAX_MESSAGE)
+    reply_lang = request.form.get("reply_lang") or current_user.language
+    if reply_lang not in current_app.config["SETTINGS"].languages:
+        reply_lang = current_user.language
+    errors = {}
+    result = {"body": body, "lang": reply_lang, "translation": None, "engine": None, "problem": None}
+    if not body:
+        errors["body"] = "empty"
+    elif reply_lang != found.language:
+        try:
+            paragraphs = body.split("\n")
+            result["translation"] = "\n".join(translate_now(db.session, paragraphs, reply_lang, found.language))
+            from portal.translation.jobs import translation_service
+
+            engine = translation_service().engine_for(reply_lang, found.language)
+            result["engine"] = f"{engine.name}/{engine.version}"
+        except NoEngine:
+            result["problem"] = "no_engine"
+        except EngineUnavailable:
+            result["problem"] = "engine_failed"
+    agents = db.session.query(User).filter(User.active.is_(True)).order_by(User.name).all()
+    return render_template("desk/ticket.html", ticket=found, agents=agents, statuses=STATUSES,
+                           suggestions=_suggested_articles(found), preview=None if errors else result,
+                           errors=errors, draft=body), 400 if errors else 200
+
+
+@bp.post("/tickets/<int:ticket_id>/reply")
+@role_required("agent")
+def reply(ticket_id: int):
+    found = _ticket(ticket_id)
+    lang = request.form.get("reply_lang") or current_user.language
+    if lang not in current_app.config["SETTINGS"].languages:
+        abort(400)
+    translation = request.form.get("translation") or None
+    if lang != found.language and not translation:
+        abort(400)  # a reply the customer cannot read is never sent silently
+    try:
+        message = support.add_agent_reply(found, current_user, request.form.get("body", ""), lang, translation,
+                                          request.form.get("engine") or None)
+    except support.ValidationFailed:
+        abort(400)
+    db.session.flush()
+    notify(db.session, found, AGENT_REPLIED, message)
+    db.session.commit()
+    return redirect(url_for("desk.ticket", ticket_id=found.id, sent=1) + "#conversation", code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+@role_required("agent")
+def note(ticket_id: int):
+    found = _ticket(ticket_id)
+    try:
+        support.add_note(found, current_user, request.form.get("note", ""))
+    except support.ValidationFailed:
+        abort(400)
+    db.session.commit()
+    return redirect(url_for("desk.ticket", ticket_id=found.id) + "#notes", code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/status")
+@role_required("agent")
+def status(ticket_id: int):
+    found = _ticket(ticket_id)
+    try:
+        support.set_status(found, current_user, request.form.get("status", ""))
+    except support.ValidationFailed:
+        abort(400)
+    if found.status == "solved":
+        notify(db.session, found, TICKET_SOLVED)
+    db.session.commit()
+    return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+@role_required("agent")
+def assign(ticket_id: int):
+    found = _ticket(ticket_id)
+    raw = request.form.get("assignee", "")
+    assignee = db.session.get(User, int(raw)) if raw.isdigit() else None
+    if raw and raw.isdigit() and assignee is None:
+        abort(400)
+    support.assign(found, current_user, assignee)
+    db.session.commit()
+    return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)

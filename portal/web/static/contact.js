@@ -1,0 +1,46 @@
+/* Deflection on the contact form: while the customer types, suggest articles that
+   might answer the question, in a polite live region (never moves focus). */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-deflect-url]");
+    if (!form) { return; }
+    var box = form.querySelector("#message");
+    var region = document.getElementById("deflection");
+    var url = form.getAttribute("data-deflect-url");
+    var lang = form.getAttribute("data-lang");
+    var heading = form.getAttribute("data-deflect-heading") || "";
+    var timer = null, last = "";
+    function render(results) {
+      region.textContent = "";
+      if (!results.length) { return; }
+      var title = document.createElement("p");
+      title.className = "deflection-title";
+      title.textContent = heading;
+      var list = document.createElement("ul");
+      results.slice(0, 3).forEach(function (result) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = result.url;
+        link.textContent = result.title;
+        link.lang = result.language;
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      region.appendChild(title);
+      region.appendChild(list);
+    }
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var text = box.value.trim().slice(0, 300);
+        if (text.length < 12 || text === last) { return; }
+        last = text;
+        fetch(url + "?lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(text), {headers: {"Accept": "application/json"}})
+          .then(function (response) { return response.ok ? response.json() : {results: []}; })
+          .then(function (data) { render(data.results || []); })
+          .catch(function () { /* suggestions are optional */ });
+      }, 600);
+    });
+  });
+}());

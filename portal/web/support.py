@@ -1,0 +1,161 @@
+"""Customer side of support: the contact form and the private ticket status page."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.db import db
+from portal.extensions import limiter
+from portal.support import service as support
+from portal.support.jobs import queue_processing
+from portal.support.notifications import CUSTOMER_REPLIED, TICKET_CREATED, TICKET_SOLVED, notify
+from portal.web import visit
+from portal.web.lang import install_language_prefix
+
+bp = Blueprint("support", __name__, url_prefix="/<lang>")
+install_language_prefix(bp)
+
+
+def _public_write_limit() -> str:
+    return current_app.config["SETTINGS"].rate_limit_public_writes
+
+
+def error_messages() -> dict[str, str]:
+    """Localized text for the service's error codes."""
+    return {
+        "message_required": _("Please describe your question or problem."),
+        "message_too_short": _("Please write a few more words so we can help."),
+        "message_too_long": _("Your message is too long (at most 10,000 characters)."),
+        "email_invalid": _("This does not look like an email address, for example name@example.com."),
+        "name_too_long": _("Your name is too long."),
+        "language_unknown": _("Please choose one of the listed languages."),
+    }
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _context_from_form(form, offered: dict) -> dict:
+    """The parts of the offered context the customer kept ticked."""
+    kept = {}
+    if form.get("include_query") and offered.get("query"):
+        kept.update({k: offered[k] for k in ("query", "query_lang", "query_confidence") if k in offered})
+    if form.get("include_articles") and offered.get("articles"):
+        kept["articles"] = offered["articles"]
+    if form.get("include_votes") and offered.get("votes"):
+        kept["votes"] = offered["votes"]
+    return kept
+
+
+def _offered_context() -> dict:
+    offered = visit.context()
+    query = (request.args.get("q") or "").strip()[:300]
+    if query and query != offered.get("query"):
+        offered.update(query=query, query_lang=offered.get("query_lang", g.lang), query_confidence=0.0)
+    return offered
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit(_public_write_limit, methods=["POST"])
+def contact():
+    from portal.kb.service import get_article
+
+    settings = current_app.config["SETTINGS"]
+    offered = _offered_context() if request.method == "GET" else dict(visit.context(), **_posted_query())
+    errors: dict[str, str] = {}
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        if form.get("website"):  # honeypot: people never see it, bots fill it
+            return redirect(url_for("support.contact_received"), code=303)
+        data = support.NewTicket(
+            message=form.get("message", ""), language=form.get("language") or g.lang,
+            email=form.get("email", ""), name=form.get("name", ""),
+            context=_context_from_form(form, offered), idempotency_key=form.get("idempotency_key"),
+        )
+        try:
+            ticket, token, created = support.create_ticket(db.session, _secret(), data, settings.languages,
+                                                           settings.sla_hours or None)
+        except support.ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            if created:
+                notify(db.session, ticket, TICKET_CREATED)
+                queue_processing(db.session, ticket.messages[0])
+            db.session.commit()
+            return redirect(url_for("support.ticket", lang=ticket.language, token=token, new=1), code=303)
+    titles = {}
+    for slug in offered.get("articles", []):
+        article = get_article(db.session, slug)
+        if article is not None and article.source is not None:
+            version = article.version(g.lang) or article.source
+            titles[slug] = (version.title, version.lang)
+    messages = error_messages()
+    response = make_response(render_template(
+        "support/contact.html", offered=offered, titles=titles, form=form,
+        errors={field: messages.get(code, code) for field, code in errors.items()},
+        idempotency_key=form.get("idempotency_key") or uuid.uuid4().hex,
+    ), 400 if errors else 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _posted_query() -> dict:
+    query = (request.form.get("context_query") or "").strip()[:300]
+    return {"query": query, "query_lang": g.lang, "query_confidence": 0.0} if query else {}
+
+
+@bp.get("/contact/received")
+def contact_received():
+    return render_template("support/received.html")
+
+
+def _ticket_or_404(token: str):
+    ticket = support.ticket_by_token(db.session, _secret(), token)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/tickets/<token>")
+def ticket(token: str):
+    found = _ticket_or_404(token)
+    return _no_store(make_response(render_template(
+        "support/ticket.html", ticket=found, token=token, just_created=request.args.get("new") == "1",
+        errors={}, form={})))
+
+
+@bp.post("/tickets/<token>/reply")
+@limiter.limit(_public_write_limit)
+def reply(token: str):
+    found = _ticket_or_404(token)
+    try:
+        message = support.add_customer_message(found, request.form.get("message", ""))
+    except support.ValidationFailed as exc:
+        messages = error_messages()
+        return _no_store(make_response(render_template(
+            "support/ticket.html", ticket=found, token=token, just_created=False, form=request.form,
+            errors={"message": messages.get(exc.errors["message"])}), 400))
+    db.session.flush()
+    notify(db.session, found, CUSTOMER_REPLIED, message)
+    queue_processing(db.session, message)
+    db.session.commit()
+    return redirect(url_for("support.ticket", token=token) + "#conversation", code=303)
+
+
+@bp.post("/tickets/<token>/close")
+@limiter.limit(_public_write_limit)
+def close(token: str):
+    found = _ticket_or_404(token)
+    support.close_by_customer(found)
+    notify(db.session, found, TICKET_SOLVED)
+    db.session.commit()
+    return redirect(url_for("support.ticket", token=token), code=303)
