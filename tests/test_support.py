@@ -20,7 +20,7 @@ from tests.support.webhook import webhook_receiver
 
 
 def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def form_fields(html: str) -> dict:
