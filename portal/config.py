@@ -47,6 +47,7 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "help@localhost"
     rate_limit_public_writes: str = "20 per minute"
+    rate_limit_login: str = "10 per minute"
     # Absolute base of links in emails (status pages).
     public_url: str = "http://127.0.0.1:5000"
     # Optional webhook per ticket event, signed with HMAC-SHA256 of the body.
@@ -83,6 +84,7 @@ _ENV_NAMES = {
     "smtp_port": "SMTP_PORT",
     "mail_from": "MAIL_FROM",
     "rate_limit_public_writes": "PORTAL_RATE_LIMIT_PUBLIC_WRITES",
+    "rate_limit_login": "PORTAL_RATE_LIMIT_LOGIN",
     "session_cookie_secure": "SESSION_COOKIE_SECURE",
     "public_url": "PORTAL_PUBLIC_URL",
     "webhook_url": "PORTAL_WEBHOOK_URL",

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PYBABEL=${VENV:-.venv}/bin/pybabel
 case "${1:-}" in
   update)
-    "$PYBABEL" extract -F babel.cfg -o translations/messages.pot --no-location --sort-output \
+    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output \
       --project "Helpdesk Portal" --copyright-holder "Helpdesk Portal contributors" .
     "$PYBABEL" update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
     ;;

@@ -48,7 +48,7 @@ def test_source_strings_are_all_extracted(tmp_path):
 
     output = tmp_path / "extracted.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-o", str(output),
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(output),
          "--no-location", "--omit-header", "--sort-output", "."],
         cwd=PROJECT_ROOT, capture_output=True, check=True,
     )

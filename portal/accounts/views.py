@@ -31,7 +31,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/desk")
 DESK_HOME = "/desk/"
 DESK_PREFIX = "/desk"
 IDLE_TIMEOUT = timedelta(hours=2)
-LOGIN_RATE_LIMIT = "10 per minute"
+def login_rate_limit() -> str:
+    """Sign-in attempts per client, from settings (default "10 per minute")."""
+    return current_app.config["SETTINGS"].rate_limit_login
 LAST_SEEN_KEY = "_desk_last_seen"
 SIGNED_IN_AT_KEY = "_desk_signed_in_at"
 
@@ -121,7 +123,7 @@ def _set_language():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     form = LoginForm()
     target = safe_next(form.next.data if request.method == "POST" else request.args.get("next"))

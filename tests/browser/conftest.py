@@ -43,7 +43,18 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory, migrated_db_template):
+def mail_server():
+    from tests.support.mail import smtp_server
+
+    with smtp_server() as server:
+        yield server
+
+
+STAFF_PASSWORD = "a long staff password 42"
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, migrated_db_template, mail_server):
     from portal.db import db
     from portal.jobs import run_pending
     from portal.kb.models import KIND_MACHINE
@@ -52,7 +63,9 @@ def live_app(tmp_path_factory, migrated_db_template):
 
     data_dir = tmp_path_factory.mktemp("live")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = _make_app(data_dir, translation_engines=())
+    host, port, _ = mail_server
+    app = _make_app(data_dir, translation_engines=("bergamot",), smtp_host=host, smtp_port=port,
+                    rate_limit_public_writes="1000 per minute", rate_limit_login="1000 per minute")
     extra = data_dir / "extra-kb"
     write_article(extra, "english-only-guide", "en", "An English-only guide",
                   "## Before you start\n\nThis guide has no translation yet.\n\n| Step | What |\n|---|---|\n| 1 | `Open` |\n",
@@ -71,6 +84,12 @@ def live_app(tmp_path_factory, migrated_db_template):
                              body=source.body, kind=KIND_MACHINE, produced_by="test/1")
         db.session.commit()
         run_pending(db.session, kinds={"index_article"})
+        # One agent per UI language, so the desk is audited in every language.
+        from portal.accounts import create_user
+
+        for lang in app.config["SETTINGS"].languages:
+            create_user(db.session, f"agent-{lang.lower()}@example.org", f"Agent {lang}", STAFF_PASSWORD, ["agent"], lang)
+        db.session.commit()
     return app
 
 
@@ -87,3 +106,22 @@ def live_server(live_app):
 @pytest.fixture(scope="session")
 def base_url(live_server):
     return live_server
+
+
+def sign_in(page, base_url, lang="en"):
+    """Sign in to the desk through the real form."""
+    page.goto(f"{base_url}/desk/login")
+    page.fill("#email", f"agent-{lang.lower()}@example.org")
+    page.fill("#password", STAFF_PASSWORD)
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_url(f"{base_url}/desk/")
+
+
+def run_jobs(app, kinds=None):
+    from portal.db import db
+    from portal.jobs import run_pending
+
+    with app.app_context():
+        count = run_pending(db.session, kinds=kinds)
+        db.session.remove()
+    return count

@@ -43,3 +43,48 @@ def test_harness_reports_a_known_bad_page(page, base_url):
     )
     ids = {violation["id"] for violation in axe_violations(page)}
     assert {"image-alt", "color-contrast", "label", "link-name", "html-has-lang"} <= ids
+
+
+def _ticket_url(live_app, lang):
+    from portal.db import db
+    from portal.support.service import NewTicket, create_ticket
+
+    with live_app.app_context():
+        ticket, token, _ = create_ticket(db.session, live_app.config["SECRET_KEY"],
+                                         NewTicket(message="A question about my invoice, please.", language=lang),
+                                         live_app.config["SETTINGS"].languages)
+        db.session.commit()
+        ticket_id = ticket.id
+        db.session.remove()
+    return f"/{lang}/tickets/{token}", ticket_id
+
+
+@pytest.mark.parametrize("lang", DEFAULT_LANGUAGES)
+def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang):
+    from tests.browser.conftest import sign_in
+
+    status_path, ticket_id = _ticket_url(live_app, lang)
+    customer_pages = [f"/{lang}/contact", status_path, f"/{lang}/articles/charged-twice?voted=no"]
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    failures = []
+
+    def audit(path):
+        page.goto(base_url + path)
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            violations = axe_violations(page)
+            if violations:
+                failures.append(f"[{path} / {scheme}]\n{format_violations(violations)}")
+        page.emulate_media(color_scheme="light")
+
+    for path in customer_pages:
+        audit(path)
+    context.clear_cookies()
+    page.goto(f"{base_url}/language/{lang}?next=/{lang}/")
+    audit("/desk/login")
+    sign_in(page, base_url, lang)
+    for path in ("/desk/", f"/desk/tickets/{ticket_id}"):
+        audit(path)
+    context.close()
+    assert not failures, "\n\n".join(failures)
