@@ -14,6 +14,7 @@ setup:
 run: setup
 	$(VENV)/bin/portal db upgrade
 	$(VENV)/bin/portal kb import kb_articles
+	$(VENV)/bin/portal index rebuild
 	$(VENV)/bin/portal serve --host $(HOST) --port $(PORT)
 
 test: setup

@@ -97,3 +97,13 @@ def shipped_app(make_app):
         report = import_directory(db.session, SHIPPED_KB)
         assert not report.errors, report.errors
     return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_stays_clean():
+    """No test may write into the repository's own data locations."""
+    watched = PROJECT_ROOT / "search_index"
+    before = sorted(p.name for p in watched.iterdir())
+    yield
+    after = sorted(p.name for p in watched.iterdir())
+    assert after == before, f"a test wrote into {watched}: {sorted(set(after) - set(before))}"

@@ -130,7 +130,8 @@ def test_secret_key_is_generated_once_and_persisted(make_app):
     assert key_file.stat().st_mode & 0o777 == 0o600
     from portal import create_app
 
-    again = create_app({"data_dir": first.config["SETTINGS"].data_dir, "testing": True})
+    again = create_app({"data_dir": first.config["SETTINGS"].data_dir, "search_index_dir": first.config["SETTINGS"].search_index_dir,
+                        "testing": True})
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"] and len(first.config["SECRET_KEY"]) > 40
 
 
@@ -144,3 +145,14 @@ def test_settings_from_environment_and_config_file(tmp_path):
     assert settings.resolved_database_url == "postgresql+psycopg://db/x"
     with pytest.raises(ValueError, match="not among the enabled"):
         load_settings(environ={"PORTAL_LANGUAGES": "en,fr", "PORTAL_DEFAULT_LANGUAGE": "de"})
+
+
+def test_article_api_reports_translation_availability(kb_app):
+    client = kb_app.test_client()
+    spanish = client.get("/api/v1/articles/reset-password?lang=es").get_json()
+    assert spanish["language"] == "es" and spanish["translation"]["status"] == "human"
+    arabic = client.get("/api/v1/articles/account?lang=ar").get_json()
+    assert arabic["language"] == "en" and arabic["translation"]["status"] == "unavailable"
+    assert "No machine translation is available" in arabic["translation"]["message"]
+    assert client.get("/api/v1/articles/nope?lang=en").status_code == 404
+    assert client.get("/api/v1/articles/account?lang=xx").get_json()["error"]["code"] == "unknown_language"

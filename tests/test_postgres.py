@@ -17,7 +17,8 @@ def postgres_url():
 def test_migrations_import_and_pages_on_postgresql(postgres_url, tmp_path):
     from flask_migrate import upgrade
 
-    app = create_app({"data_dir": tmp_path, "database_url": postgres_url, "testing": True})
+    app = create_app({"data_dir": tmp_path, "search_index_dir": tmp_path / "index", "database_url": postgres_url,
+                      "testing": True})
     with app.app_context():
         upgrade()
         report = import_directory(db.session, SHIPPED_KB)

@@ -126,7 +126,7 @@ RUNNER = textwrap.dedent(
     from portal.translation.jobs import translation_service
 
     data_dir, kb_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    app = create_app({"data_dir": data_dir, "translation_engines": "argos",
+    app = create_app({"data_dir": data_dir, "search_index_dir": data_dir / "index", "translation_engines": "argos",
                       "languages": "en,es,fr,de", "testing": True})
     with app.app_context():
         upgrade()

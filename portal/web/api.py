@@ -200,3 +200,39 @@ def add_message(token: str):
     queue_processing(db.session, message)
     db.session.commit()
     return jsonify({"id": message.id, "status": ticket.status}), 201
+
+
+@bp.get("/api/v1/articles/<slug>")
+def article(slug: str):
+    """An article in ``lang``: the best version, and whether machine translation can help.
+
+    When the language has no version and no engine serves the pair, the response
+    says so plainly (``translation.status == "unavailable"``) instead of failing.
+    """
+    from portal.kb import service as kb
+    from portal.kb.markdown import render
+    from portal.translation.jobs import translation_service
+
+    lang = _language_arg()
+    if lang is None:
+        return api_error(400, "unknown_language", "Unknown 'lang'.")
+    found = kb.get_article(db.session, slug)
+    chosen = kb.choose_version(found, lang) if found is not None else None
+    if chosen is None:
+        return api_error(404, "not_found", "No published article has this slug.")
+    version = chosen.version
+    if chosen.is_requested_language:
+        status = version.kind if version.kind != "source" else "original"
+        message = None
+    elif translation_service().engine_for(found.source_lang, lang) is not None:
+        status, message = "pending", f"A machine translation into {lang} is being prepared."
+    else:
+        status, message = "unavailable", f"No machine translation is available for {found.source_lang} -> {lang}."
+    return jsonify({
+        "slug": found.slug, "requested_language": lang, "language": version.lang,
+        "source_language": found.source_lang, "title": version.title, "summary": version.summary,
+        "html": render(version.body, article_url=lambda s, f: url_for("public.article", lang=lang, slug=s) + f),
+        "machine_translated": version.kind == "machine",
+        "stale": bool(version.stale_segments) and version.kind == "human",
+        "translation": {"status": status, "message": message},
+    })
