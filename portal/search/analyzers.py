@@ -42,30 +42,19 @@ class CJKBigramTokenizer(Tokenizer):
             run = match.group(0)
             if _CJK_CHAR.match(run):
                 grams = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
-                for offset, gram in enumerate(grams):
-                    token.text = gram
-                    token.boost = 1.0
-                    token.stopped = False
-                    if keeporiginal:
-                        token.original = gram
-                    if positions:
-                        token.pos = position
-                    if chars:
-                        token.startchar = start_char + match.start() + offset
-                        token.endchar = token.startchar + len(gram)
-                    position += 1
-                    yield token
+                pieces = [(gram, match.start() + offset, match.start() + offset + len(gram))
+                          for offset, gram in enumerate(grams)]
             else:
-                token.text = run
-                token.boost = 1.0
-                token.stopped = False
+                pieces = [(run, match.start(), match.end())]
+            for text, begin, end in pieces:
+                # Whoosh reuses one Token object for the whole stream.
+                token.text, token.boost, token.stopped = text, 1.0, False
                 if keeporiginal:
-                    token.original = run
+                    token.original = text
                 if positions:
                     token.pos = position
                 if chars:
-                    token.startchar = start_char + match.start()
-                    token.endchar = start_char + match.end()
+                    token.startchar, token.endchar = start_char + begin, start_char + end
                 position += 1
                 yield token
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from threading import Lock
 
 from markupsafe import Markup, escape
 
+from portal.cache import LRUCache
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
 
@@ -69,25 +68,6 @@ class SearchResults:
     suggestion: str | None = None
 
 
-class _LRU:
-    def __init__(self, size: int):
-        self.size, self.data, self.lock = size, OrderedDict(), Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.data:
-                self.data.move_to_end(key)
-                return self.data[key]
-        return None
-
-    def put(self, key, value):
-        with self.lock:
-            self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
-
-
 def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Markup:
     """``text`` escaped, shortened around the first match, matches in ``<mark>``."""
     if not text:
@@ -124,7 +104,7 @@ class SearchService:
         self.detect = detect  # (text, accept_language, ui_lang) -> Detection
         self.translate_query = translate_query  # (text, src, tgt) -> str | None
         self.source_lang = source_lang
-        self._cache = _LRU(cache_size)
+        self._cache = LRUCache(cache_size)
 
     def search(self, query: SearchQuery) -> SearchResults:
         text = clean_query(query.text)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
-from threading import Lock
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.cache import LRUCache
 from portal.db import utcnow
 from portal.translation.models import HUMAN, MemorySegment
 
@@ -30,34 +29,7 @@ def source_hash(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
 
 
-class HotCache:
-    """Thread-safe LRU of (engine, version, src, tgt, hash) -> target."""
-
-    def __init__(self, size: int = 4096):
-        self._data: OrderedDict = OrderedDict()
-        self._size = size
-        self._lock = Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-HOT = HotCache()
+HOT = LRUCache(4096)  # (engine, src, tgt, normalised query) -> translation
 
 
 def lookup_many(session: Session, engine: str, version: str, src: str, tgt: str,

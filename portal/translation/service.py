@@ -141,12 +141,17 @@ class TranslationService:
         return TranslatedDocument(rebuild(markdown, translated), engine.name, engine.version, untranslated)
 
     # --- queries -------------------------------------------------------------
-    def translate_query(self, session: Session, query: str, src: str, tgt: str) -> str | None:
-        """A search query in ``tgt``; cached in process and in the memory. None: no engine."""
+    def _query_engine_and_key(self, query: str, src: str, tgt: str):
         engine = self.engine_for(src, tgt)
         if engine is None:
+            return None, None
+        return engine, (engine.name, src, tgt, memory.normalise(query).casefold())
+
+    def translate_query(self, session: Session, query: str, src: str, tgt: str) -> str | None:
+        """A search query in ``tgt``; cached in process and in the memory. None: no engine."""
+        engine, key = self._query_engine_and_key(query, src, tgt)
+        if engine is None:
             return None
-        key = (engine.name, src, tgt, memory.normalise(query).casefold())
         cached = memory.HOT.get(key)
         if cached is not None:
             return cached
@@ -158,10 +163,9 @@ class TranslationService:
     def cached_query(self, session: Session, query: str, src: str, tgt: str,
                      enqueue_if_missing: bool = False) -> str | None:
         """A query translation from the memory only; optionally ask the worker to make it."""
-        engine = self.engine_for(src, tgt)
+        engine, key = self._query_engine_and_key(query, src, tgt)
         if engine is None:
             return None
-        key = (engine.name, src, tgt, memory.normalise(query).casefold())
         cached = memory.HOT.get(key)
         if cached is not None:
             return cached
