@@ -62,6 +62,54 @@ def kb_export(directory: Path, include_machine: bool) -> None:
     click.echo(f"{written} files written to {directory}")
 
 
+# --- accessibility lint ---
+@kb_group.command("lint")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--lang-only", "lang_only", default=None, metavar="LANG",
+              help="Only check files in this language (e.g. es; 'pt' also matches pt-BR).")
+@click.option("--warnings-as-errors", is_flag=True, help="Exit 1 on warnings too.")
+def kb_lint(directory: Path, lang_only: str | None, warnings_as_errors: bool) -> None:
+    """Check DIRECTORY/<slug>/<lang>.md for accessibility problems.
+
+    Prints "path:line: severity rule: message" lines (line numbers in the file,
+    so editors can jump to them) and exits 1 when there are errors (or, with
+    --warnings-as-errors, warnings). Needs no database.
+    """
+    from accessibility import lint_markdown
+    from portal.kb.files import ArticleFileError, read_article
+
+    wanted = lang_only.replace("_", "-").lower() if lang_only else None
+    files = errors = warnings = 0
+    for path in sorted(directory.glob("*/*.md")):
+        file_lang = path.stem.lower()
+        if wanted and file_lang != wanted and file_lang.split("-", 1)[0] != wanted:
+            continue
+        files += 1
+        try:
+            article = read_article(path)
+            text = path.read_text(encoding="utf-8")
+        except (ArticleFileError, OSError) as exc:
+            click.echo(f"{path}:1: error invalid-file: {exc}")
+            errors += 1
+            continue
+        # Findings count lines in the body; the file has the front matter before it.
+        offset = text[: len(text) - len(article.body)].count("\n") if text.endswith(article.body) else 0
+        for finding in lint_markdown(article.body, article.lang, article.title):
+            click.echo(f"{path}:{finding.line + offset}: {finding.severity} {finding.rule}: {finding.message}")
+            if finding.severity == "error":
+                errors += 1
+            else:
+                warnings += 1
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    click.echo(f"{count(files, 'file')} checked: {count(errors, 'error')}, {count(warnings, 'warning')}")
+    if errors or (warnings_as_errors and warnings):
+        sys.exit(1)
+# --- end accessibility lint ---
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

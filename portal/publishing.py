@@ -35,3 +35,25 @@ def import_knowledge_base(session: Session, directory: Path) -> tuple[ImportRepo
             run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
     session.commit()
     return report, jobs
+
+
+def after_publish(session: Session, article: Article, langs: set[str]) -> int:
+    """A writer published or unpublished versions: staleness, translation, index."""
+    from portal.jobs.hooks import run_hooks
+    from portal.translation.jobs import after_articles_changed
+
+    jobs = after_articles_changed(session, {article: langs})
+    for lang in langs:
+        run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
+    session.commit()
+    return jobs
+
+
+def lint_errors(version) -> list:
+    """Accessibility errors that block publishing this version's draft."""
+    from accessibility import lint_markdown
+    from portal.studio.workflow import latest
+
+    draft = latest(version)
+    findings = lint_markdown(draft.body if draft else version.body, version.lang, draft.title if draft else version.title)
+    return [f for f in findings if f.severity == "error"]

@@ -81,6 +81,10 @@ class ArticleVersion(db.Model):
     source_segment_hashes: Mapped[list] = mapped_column(JSON, default=list)
     stale_segments: Mapped[list] = mapped_column(JSON, default=list)
     current_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Writer workflow for the working draft (revisions after current_revision):
+    # "" (nothing pending) | draft | in_review | changes_requested | approved | scheduled
+    review_state: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    review_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

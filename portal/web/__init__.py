@@ -38,18 +38,24 @@ def install_log_redaction() -> None:
 
 def register_web(app: Flask) -> None:
     install_log_redaction()
-    from portal.web import api, desk, errors, public, support
+    from portal.web import api, desk, errors, public, studio, support
 
     app.register_blueprint(public.root)
     app.register_blueprint(public.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(studio.bp)
     app.register_blueprint(api.bp)
     # --- accounts: staff sign-in under /desk ---
     from portal.accounts import views as accounts_views
 
     app.register_blueprint(accounts_views.bp)
     # --- end accounts ---
+    # --- studio reports ---
+    from portal.web import studio_reports
+
+    app.register_blueprint(studio_reports.bp)
+    # --- end studio reports ---
     errors.register(app)
 
     @app.context_processor

@@ -88,7 +88,8 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
         from portal.accounts import create_user
 
         for lang in app.config["SETTINGS"].languages:
-            create_user(db.session, f"agent-{lang.lower()}@example.org", f"Agent {lang}", STAFF_PASSWORD, ["agent"], lang)
+            create_user(db.session, f"agent-{lang.lower()}@example.org", f"Agent {lang}", STAFF_PASSWORD,
+                        ["agent", "writer"], lang)
         db.session.commit()
     return app
 

@@ -84,7 +84,9 @@ def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang)
     page.goto(f"{base_url}/language/{lang}?next=/{lang}/")
     audit("/desk/login")
     sign_in(page, base_url, lang)
-    for path in ("/desk/", f"/desk/tickets/{ticket_id}"):
+    for path in ("/desk/", f"/desk/tickets/{ticket_id}", "/studio/", "/studio/articles/new",
+                 "/studio/articles/charged-twice/en/edit", "/studio/articles/charged-twice/en/history",
+                 "/studio/articles/charged-twice/translations", "/studio/reports/"):
         audit(path)
     context.close()
     assert not failures, "\n\n".join(failures)

@@ -1,0 +1,20 @@
+"""Accessibility checks for the help portal.
+
+``accessibility.lint`` checks knowledge-base article Markdown before publishing
+(``portal kb lint DIR`` on the command line); ``accessibility.readability``
+scores how easy a text is to read. ``vendor/`` holds axe-core for the browser
+tests and is not Python.
+"""
+from accessibility.lint import ERROR, WARNING, Finding, has_errors, lint_markdown
+from accessibility.readability import THRESHOLDS as READABILITY_THRESHOLDS
+from accessibility.readability import readability
+
+__all__ = [
+    "ERROR",
+    "READABILITY_THRESHOLDS",
+    "WARNING",
+    "Finding",
+    "has_errors",
+    "lint_markdown",
+    "readability",
+]

@@ -1,0 +1,789 @@
+"""Accessibility lint for knowledge-base article Markdown.
+
+``lint_markdown(body, lang, title)`` returns :class:`Finding` objects, sorted by
+line (1-based, in the Markdown body as given). ``error`` findings block
+publishing, ``warning`` ones are shown only. The body is parsed the way the
+renderer (``portal/kb/markdown.py``) parses it: CommonMark with tables and
+strikethrough, raw HTML off (so raw HTML shows as text). The page's only h1 is
+the article title, so body headings start at ``##``.
+
+Rules (rule id, severity):
+
+- ``image-alt`` (error): image without alt text, or whose alt text is a file name
+  or just "image"/"screenshot"/... Alt text ``decorative`` (any case), or the
+  title ``"decorative"``, marks a decorative image on purpose: no finding.
+- ``multiple-h1`` (error): a ``#`` / ``===`` heading in the body.
+- ``heading-skip`` (error): a heading more than one level deeper than the one
+  before it (the title counts as h1, so the first heading must be h2).
+- ``link-text`` (error): empty link text, or text that says nothing about the
+  destination ("click here", "read more", "aquí", "cliquez ici", "hier", ...).
+- ``bare-url`` (warning): a URL as link text, an autolink ``<https://...>``, or a
+  bare URL in the text.
+- ``table-header`` (error): a table whose header cells are all empty, raw HTML
+  ``<table>``, or pipe rows with no header/delimiter row (not a table at all).
+- ``long-sentence`` (warning): more than 25 words (zh/ja: 60 characters), per
+  paragraph or list item.
+- ``long-paragraph`` (warning): more than 120 words (zh/ja: 300 characters).
+- ``readability`` (warning): the language's readability score of the whole body
+  is below its threshold (see :mod:`accessibility.readability`); only for bodies
+  of at least ``MIN_READABILITY_WORDS`` words.
+- ``foreign-language`` (warning): a paragraph or list item (not in a quote) of
+  at least 8 words (or 20 CJK characters) that the project's language detector
+  says, with confidence >= 0.9, is in another language.
+- ``color-only`` (warning): instructions that identify something by colour
+  alone ("the red button", "highlighted in yellow", "el botón rojo", ...).
+
+Code (fenced, indented and inline) is never checked. ``lint_markdown`` never
+raises: a rule that fails on odd input is logged and skipped.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from markdown_it import MarkdownIt
+
+from accessibility.readability import (
+    CJK_LANGUAGES,
+    CODE_PLACEHOLDER,
+    THRESHOLDS,
+    base_language,
+    cjk_chars,
+    cjk_length,
+    letter_words,
+    score,
+    sentence_spans,
+    text_stats,
+    words,
+)
+
+log = logging.getLogger(__name__)
+
+ERROR = "error"
+WARNING = "warning"
+
+MAX_SENTENCE_WORDS = 25
+MAX_SENTENCE_CJK_CHARS = 60
+MAX_PARAGRAPH_WORDS = 120
+MAX_PARAGRAPH_CJK_CHARS = 300
+MIN_READABILITY_WORDS = 50  # the formulas say little about a couple of sentences
+FOREIGN_MIN_WORDS = 8
+FOREIGN_MIN_CJK_CHARS = 20
+FOREIGN_MIN_CONFIDENCE = 0.9
+FOREIGN_RULES = ("model", "script", "vocabulary")
+DETECTOR_LANGUAGES = ("en", "es", "fr", "de", "pt-BR", "it", "ru", "uk", "zh-Hans", "ja", "ar", "he")
+MAX_BODY_CHARS = 1_000_000  # the file format's own limit (portal.kb.files.MAX_FILE_BYTES)
+EXCERPT_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One accessibility problem at one place in an article body."""
+
+    rule: str  # machine id, e.g. "image-alt"
+    severity: str  # "error" (blocks publishing) | "warning" (shown, does not block)
+    message: str  # English, says what is wrong and how to fix it
+    line: int  # 1-based line in the Markdown body
+    excerpt: str  # the offending text, at most 80 characters
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """True when any finding blocks publishing."""
+    return any(f.severity == ERROR for f in findings or ())
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(str(text).replace(CODE_PLACEHOLDER, "…").split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- parsing
+
+MAX_INLINE_CHARS = 4000  # longer paragraphs are parsed in pieces (see _inline_in_pieces)
+
+
+def _pieces(content: str) -> list[tuple[str, bool]]:
+    """``content`` cut into pieces of about MAX_INLINE_CHARS, at line ends if possible.
+
+    Each piece says whether a line break follows it (so line numbers stay right).
+    """
+    pieces: list[tuple[str, bool]] = []
+    current: list[str] = []
+    size = 0
+    lines = content.split("\n")
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        while len(line) > MAX_INLINE_CHARS:  # one huge line: cut at a space if there is one
+            if current:
+                pieces.append(("\n".join(current), True))
+                current, size = [], 0
+            cut = line.rfind(" ", 0, MAX_INLINE_CHARS)
+            cut = cut if cut > MAX_INLINE_CHARS // 2 else MAX_INLINE_CHARS
+            pieces.append((line[:cut], False))
+            line = line[cut:]
+        if current and size + len(line) > MAX_INLINE_CHARS:
+            pieces.append(("\n".join(current), True))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+        if last:
+            pieces.append(("\n".join(current), False))
+    return pieces
+
+
+def _inline_in_pieces(state) -> None:
+    """markdown-it's core "inline" rule, in pieces for very long paragraphs.
+
+    Inline parsing is quadratic on some inputs (thousands of ``[`` take minutes);
+    no real paragraph comes near MAX_INLINE_CHARS, so cutting such blocks at line
+    ends only costs links or emphasis that would straddle a cut.
+    """
+    from markdown_it.token import Token
+
+    md = state.md
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        if len(token.content) <= MAX_INLINE_CHARS:
+            md.inline.parse(token.content, md, state.env, token.children)
+            continue
+        for piece, newline in _pieces(token.content):
+            md.inline.parse(piece, md, state.env, token.children)
+            if newline:
+                token.children.append(Token("softbreak", "br", 0))
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.core.ruler.at("inline", _inline_in_pieces)
+    return md
+
+
+_MD = _parser()
+_NEWLINES = re.compile(r"\r\n?")
+
+
+@dataclass
+class _Link:
+    text: str
+    href: str
+    autolink: bool
+    line: int
+
+
+@dataclass
+class _Image:
+    alt: str
+    src: str
+    title: str
+    line: int
+
+
+@dataclass
+class _Inline:
+    """One block's inline content: a paragraph, heading or table cell."""
+
+    kind: str  # "paragraph" | "heading" | "cell"
+    line: int  # 1-based line of the block's first line
+    text: str = ""  # prose; inline code replaced by CODE_PLACEHOLDER, images left out
+    line_starts: list[int] = field(default_factory=list)  # offsets in text where a new line begins
+    code_chars: int = 0
+    in_quote: bool = False
+    links: list[_Link] = field(default_factory=list)
+    images: list[_Image] = field(default_factory=list)
+    loose_text: list[tuple[str, int]] = field(default_factory=list)  # text outside links, with its line
+    codes: list[str] = field(default_factory=list)  # inline code, in the order of the placeholders
+
+    def line_at(self, offset: int) -> int:
+        return self.line + bisect.bisect_right(self.line_starts, offset)
+
+    def display(self, start: int = 0, end: int | None = None) -> str:
+        """``text[start:end]`` with the inline code put back (for excerpts)."""
+        part = self.text[start:end]
+        if CODE_PLACEHOLDER not in part:
+            return part
+        codes = iter(self.codes[self.text.count(CODE_PLACEHOLDER, 0, start):])
+        return re.sub(CODE_PLACEHOLDER, lambda _: f"`{next(codes, '')}`", part)
+
+
+def _plain(children) -> str:
+    """Plain text of inline children (alt text of images, text, code)."""
+    parts = []
+    for child in children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_plain(child.children))
+    return "".join(parts)
+
+
+def _is_decorative(image: _Image) -> bool:
+    return image.alt.strip().lower() == "decorative" or image.title.strip().lower() == "decorative"
+
+
+def _build_inline(token, kind: str, line: int, in_quote: bool) -> _Inline:
+    block = _Inline(kind=kind, line=line, in_quote=in_quote)
+    parts: list[str] = []
+    length = 0
+    current = line
+    link: _Link | None = None
+    link_parts: list[str] = []
+    for child in token.children or ():
+        kind_ = child.type
+        if kind_ in ("softbreak", "hardbreak"):
+            parts.append(" ")
+            length += 1
+            block.line_starts.append(length)
+            current += 1
+            if link is not None:
+                link_parts.append(" ")
+        elif kind_ == "text":
+            parts.append(child.content)
+            length += len(child.content)
+            if link is not None:
+                link_parts.append(child.content)
+            else:
+                block.loose_text.append((child.content, current))
+        elif kind_ == "code_inline":
+            parts.append(CODE_PLACEHOLDER)
+            length += 1
+            block.code_chars += len(child.content)
+            block.codes.append(child.content)
+            if link is not None:
+                link_parts.append(child.content)
+        elif kind_ == "image":
+            image = _Image(alt=_plain(child.children), src=child.attrGet("src") or "",
+                           title=child.attrGet("title") or "", line=current)
+            block.images.append(image)
+            if link is not None and not _is_decorative(image):
+                link_parts.append(image.alt)
+        elif kind_ == "link_open":
+            link = _Link(text="", href=str(child.attrGet("href") or ""),
+                         autolink=child.markup == "autolink", line=current)
+            link_parts = []
+        elif kind_ == "link_close" and link is not None:
+            link.text = "".join(link_parts)
+            block.links.append(link)
+            link = None
+    block.text = "".join(parts)
+    return block
+
+
+def _parse(body: str):
+    """(tokens, inline blocks) of a normalised body."""
+    tokens = _MD.parse(body)
+    blocks: list[_Inline] = []
+    quote_depth = 0
+    last_line = 1
+    for i, token in enumerate(tokens):
+        if token.map:
+            last_line = token.map[0] + 1
+        if token.type == "blockquote_open":
+            quote_depth += 1
+        elif token.type == "blockquote_close":
+            quote_depth = max(0, quote_depth - 1)
+        elif token.type == "inline" and i > 0:
+            opener = tokens[i - 1].type
+            kind = {"paragraph_open": "paragraph", "heading_open": "heading",
+                    "th_open": "cell", "td_open": "cell"}.get(opener)
+            if kind:
+                line = token.map[0] + 1 if token.map else last_line
+                blocks.append(_build_inline(token, kind, line, quote_depth > 0))
+    return tokens, blocks
+
+
+def _normalize_body(body) -> str:
+    if not isinstance(body, str):
+        body = "" if body is None else str(body)
+    body = body[:MAX_BODY_CHARS]
+    # Lone surrogates cannot be encoded anywhere downstream (fastText, terminals).
+    body = body.encode("utf-8", "replace").decode("utf-8")
+    return _NEWLINES.sub("\n", body).replace("\x00", "\ufffd")
+
+
+def prose_blocks(body: str) -> list[str]:
+    """Prose of paragraphs, list items and table cells (no headings, no code)."""
+    _, blocks = _parse(_normalize_body(body))
+    return [b.text for b in blocks if b.kind in ("paragraph", "cell")]
+
+
+# --------------------------------------------------------------------------- rules
+
+_IMAGE_EXT = r"(?:png|jpe?g|gif|webp|svg|bmp|tiff?|avif|heic|ico)"
+_FILE_NAME = re.compile(rf"^\S+\.{_IMAGE_EXT}$", re.IGNORECASE)
+_CAMERA_NAME = re.compile(r"^(?:img|dsc|dscn|pxl|image|screenshot|screen[ _-]?shot|capture)[ _-]?\d[\w -]*$",
+                          re.IGNORECASE)
+_PLACEHOLDER_ALT = {
+    # en
+    "image", "img", "picture", "pic", "photo", "photograph", "screenshot", "screen shot",
+    "graphic", "icon", "figure", "illustration", "alt", "alt text",
+    # es
+    "imagen", "foto", "fotografia", "captura", "captura de pantalla", "icono", "figura", "ilustracion",
+    # fr
+    "photo", "capture", "capture d'ecran", "illustration", "icone", "figure",
+    # de
+    "bild", "grafik", "bildschirmfoto", "abbildung", "symbol",
+    # pt
+    "imagem", "fotografia", "captura de tela", "icone", "ilustracao",
+    # it
+    "immagine", "schermata", "icona", "illustrazione",
+    # ru, uk, zh, ja, ar, he
+    "изображение", "картинка", "скриншот", "снимок экрана", "зображення", "знимок екрана",
+    "图片", "图像", "截图", "屏幕截图", "画像", "スクリーンショット", "写真",
+    "صورة", "لقطة شاشة", "תמונה", "צילום מסך",
+}
+
+
+def _fold(text: str) -> str:
+    """Lower-case, without accents or punctuation, single-spaced."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("’", "'").replace("`", " ")
+    text = re.sub(r"[^\w' ]+|_", " ", text)
+    return " ".join(text.replace("'", "' ").split()).replace("' ", "'")
+
+
+_PLACEHOLDER_ALT_FOLDED = {_fold(word) for word in _PLACEHOLDER_ALT}
+
+
+def _rule_image_alt(blocks: list[_Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        for image in block.images:
+            if _is_decorative(image):
+                continue
+            alt = image.alt.strip()
+            excerpt = _excerpt(f"![{image.alt}]({image.src})")
+            stem = image.src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            if not alt:
+                message = ("Image has no alt text. Describe what the image shows in the brackets, "
+                           "e.g. ![The Save button at the top of the form](…); if it is purely "
+                           "decorative, write ![decorative](…).")
+            elif _FILE_NAME.match(alt) or _CAMERA_NAME.match(alt) or (stem and alt == stem):
+                message = (f"The alt text “{_excerpt(alt)}” is a file name, which tells screen-reader "
+                           "users nothing. Describe what the image shows instead.")
+            elif _fold(alt) in _PLACEHOLDER_ALT_FOLDED:
+                message = (f"The alt text “{alt}” only says that this is an image (screen readers "
+                           "announce that already). Describe what the image shows instead.")
+            else:
+                continue
+            out.append(Finding("image-alt", ERROR, message, image.line, excerpt))
+
+
+def _rule_headings(tokens, title: str, out: list[Finding]) -> None:
+    previous = 1  # the title is the page's h1
+    last_line = 1
+    for i, token in enumerate(tokens):
+        if token.map:
+            last_line = token.map[0] + 1
+        if token.type != "heading_open":
+            continue
+        try:
+            level = int(token.tag[1:])
+        except ValueError:
+            continue
+        text = tokens[i + 1].content if i + 1 < len(tokens) else ""
+        line = token.map[0] + 1 if token.map else last_line
+        excerpt = _excerpt(f"{'#' * level} {text}")
+        if level == 1:
+            same = title and _fold(text) == _fold(title)
+            message = ("Level-1 heading in the body: the page already shows the article title "
+                       + (f"“{_excerpt(title)}” " if title else "")
+                       + "as its only h1. "
+                       + ("Remove this heading, it repeats the title." if same else
+                          "Use ## for the body's top-level sections."))
+            out.append(Finding("multiple-h1", ERROR, message, line, excerpt))
+        elif level > previous + 1:
+            if previous == 1:
+                message = (f"The first heading is h{level}, but sections start at h2 (## — the title "
+                           f"is the h1). Use {'#' * 2} here so no heading level is skipped.")
+            else:
+                message = (f"Heading level jumps from h{previous} to h{level}. Use "
+                           f"{'#' * (previous + 1)} (h{previous + 1}) so screen-reader users can "
+                           "follow the outline.")
+            out.append(Finding("heading-skip", ERROR, message, line, excerpt))
+        previous = level
+
+
+_VAGUE_LINK_TEXT = {
+    # en
+    "click here", "here", "click", "read more", "more", "this link", "link", "this", "this page",
+    "click this link", "tap here", "go here", "see here", "learn more", "more info",
+    "more information", "details", "continue", "go", "page", "website", "url", "see more",
+    "read this", "click here to learn more", "click here for more information",
+    # es
+    "aqui", "aca", "haga clic aqui", "haz clic aqui", "pulse aqui", "pulsa aqui", "clic aqui",
+    "click aqui", "pincha aqui", "toca aqui", "leer mas", "lee mas", "mas", "ver mas",
+    "mas informacion", "este enlace", "enlace", "esto", "esta pagina", "saber mas", "seguir leyendo",
+    # fr
+    "ici", "cliquez ici", "clique ici", "cliquer ici", "appuyez ici", "en savoir plus", "lire la suite",
+    "lire plus", "plus", "voir plus", "ce lien", "lien", "ceci", "cette page", "la suite",
+    "plus d'informations", "plus d'infos", "suite",
+    # de
+    "hier", "klicken sie hier", "klick hier", "klicke hier", "hier klicken", "tippen sie hier",
+    "mehr", "mehr lesen", "weiterlesen", "mehr erfahren", "mehr informationen", "mehr infos",
+    "dieser link", "diesen link", "link", "dies", "diese seite", "details", "weiter",
+    # pt
+    "aqui", "clique aqui", "clica aqui", "toque aqui", "carregue aqui", "leia mais", "ler mais",
+    "saiba mais", "mais", "ver mais", "mais informacoes", "este link", "esse link", "link",
+    "isto", "isso", "esta pagina",
+    # it
+    "qui", "clicca qui", "fai clic qui", "clicca", "premi qui", "tocca qui", "leggi di piu",
+    "leggi tutto", "leggi", "di piu", "altro", "scopri di piu", "ulteriori informazioni",
+    "maggiori informazioni", "questo link", "questo collegamento", "collegamento", "questo",
+    "questa pagina",
+    # ru, uk
+    "здесь", "тут", "нажмите здесь", "нажмите", "подробнее", "читать далее", "ссылка",
+    "эта ссылка", "по ссылке", "натисніть тут", "тут", "детальніше", "докладніше",
+    "читати далі", "посилання", "це посилання",
+    # zh, ja
+    "这里", "点击这里", "点击此处", "此处", "更多", "了解更多", "阅读更多", "链接", "详情",
+    "ここ", "こちら", "ここをクリック", "こちらをクリック", "詳細", "詳しくはこちら",
+    "もっと見る", "続きを読む", "リンク",
+    # ar, he
+    "هنا", "اضغط هنا", "انقر هنا", "المزيد", "اقرأ المزيد", "رابط", "هذا الرابط",
+    "כאן", "לחץ כאן", "לחצו כאן", "עוד", "קרא עוד", "קראו עוד", "קישור",
+}
+_VAGUE_LINK_TEXT_FOLDED = {_fold(text) for text in _VAGUE_LINK_TEXT}
+_URL_TEXT = re.compile(r"^(?:https?://|ftp://|www\.)\S+$", re.IGNORECASE)
+_BARE_URL = re.compile(r"(?<![\w@/.\-])(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
+
+
+def _rule_links(blocks: list[_Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        for link in block.links:
+            href = link.href
+            text = " ".join(link.text.split())
+            if link.autolink:
+                if href.lower().startswith("mailto:"):
+                    continue  # an e-mail address reads fine
+                out.append(Finding(
+                    "bare-url", WARNING,
+                    f"The URL “{_excerpt(text)}” is the link text; screen readers read it out character "
+                    "by character. Write [a description of the page](URL) instead.",
+                    link.line, _excerpt(f"<{text}>")))
+                continue
+            if not text.strip():
+                out.append(Finding(
+                    "link-text", ERROR,
+                    "Link has no text, so screen readers can only announce its address. Put words "
+                    "that say where it goes between the brackets.",
+                    link.line, _excerpt(f"[]({href})")))
+            elif _URL_TEXT.match(text.strip()) or text.strip() == href.strip():
+                out.append(Finding(
+                    "bare-url", WARNING,
+                    f"The URL “{_excerpt(text)}” is the link text. Write a short description of the "
+                    "destination instead, e.g. [Download your data](URL).",
+                    link.line, _excerpt(f"[{text}]({href})")))
+            elif _fold(text) in _VAGUE_LINK_TEXT_FOLDED:
+                out.append(Finding(
+                    "link-text", ERROR,
+                    f"The link text “{text}” does not say where the link goes; screen-reader users "
+                    "often list links out of context. Use the destination's name or what it does, "
+                    "e.g. [Reset your password](…).",
+                    link.line, _excerpt(f"[{text}]({href})")))
+        for text, line in block.loose_text:
+            for match in _BARE_URL.finditer(text):
+                url = match.group(0).rstrip(".,;:!?)]}»”’'")
+                out.append(Finding(
+                    "bare-url", WARNING,
+                    f"Bare URL “{_excerpt(url)}” in the text. Make it a link with descriptive text, "
+                    "e.g. [the name of the page](URL).",
+                    line, _excerpt(url)))
+
+
+_RAW_TABLE = re.compile(r"<\s*table\b", re.IGNORECASE)
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
+def _rule_tables(tokens, blocks: list[_Inline], lines: list[str], out: list[Finding]) -> None:
+    for i, token in enumerate(tokens):
+        if token.type == "thead_open":
+            headers = []
+            j = i + 1
+            while j < len(tokens) and tokens[j].type != "thead_close":
+                if tokens[j].type == "inline":
+                    headers.append(tokens[j].content.strip())
+                j += 1
+            if headers and not any(headers):
+                line = token.map[0] + 1 if token.map else 1
+                out.append(Finding(
+                    "table-header", ERROR,
+                    "This table's header row is empty. Give every column a header that names what "
+                    "the column holds, so screen readers can announce it with each cell.",
+                    line, _excerpt(lines[line - 1] if 0 < line <= len(lines) else "")))
+        elif token.type == "paragraph_open" and token.map:
+            start, end = token.map
+            rows = lines[start:end]
+            if len(rows) >= 2 and all(_PIPE_ROW.match(row) for row in rows):
+                out.append(Finding(
+                    "table-header", ERROR,
+                    "These rows look like a table but have no header row: add a header row and a "
+                    "delimiter row (| --- | --- |) under it, so it becomes a table with column headers.",
+                    start + 1, _excerpt(rows[0])))
+    for block in blocks:
+        for text, line in block.loose_text:
+            if _RAW_TABLE.search(text):
+                out.append(Finding(
+                    "table-header", ERROR,
+                    "Raw HTML table: HTML is shown as text on the page. Use a Markdown table with a "
+                    "header row (| Column | Column |, then | --- | --- |).",
+                    line, _excerpt(text[_RAW_TABLE.search(text).start():])))
+
+
+def _rule_lengths(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
+    cjk = lang in CJK_LANGUAGES
+    for block in blocks:
+        if block.kind != "paragraph" or not block.text.strip():
+            continue
+        text = block.text
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            size = cjk_length(sentence) if cjk else len(words(sentence))
+            limit = MAX_SENTENCE_CJK_CHARS if cjk else MAX_SENTENCE_WORDS
+            if size > limit:
+                unit = "characters" if cjk else "words"
+                out.append(Finding(
+                    "long-sentence", WARNING,
+                    f"This sentence has {size} {unit} (more than {limit}). Split it into shorter "
+                    "sentences, or turn a series of steps or items into a list.",
+                    block.line_at(start), _excerpt(block.display(start, end))))
+        size = cjk_length(text) if cjk else len(words(text))
+        limit = MAX_PARAGRAPH_CJK_CHARS if cjk else MAX_PARAGRAPH_WORDS
+        if size > limit:
+            unit = "characters" if cjk else "words"
+            out.append(Finding(
+                "long-paragraph", WARNING,
+                f"This paragraph has {size} {unit} (more than {limit}). Break it into shorter "
+                "paragraphs, or use a list or subheadings.",
+                block.line, _excerpt(block.display())))
+
+
+def _rule_readability(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
+    if lang not in THRESHOLDS:
+        return
+    prose = [b.text for b in blocks if b.kind in ("paragraph", "cell")]
+    stats = text_stats(prose, lang)
+    if stats.words < MIN_READABILITY_WORDS:
+        return
+    value = score(stats, lang)
+    name, threshold = THRESHOLDS[lang]
+    if value is None or value >= threshold:
+        return
+    first = next((b for b in blocks if b.kind == "paragraph" and b.text.strip()), None)
+    out.append(Finding(
+        "readability", WARNING,
+        f"The text is hard to read: {name} score {value:.0f}, below {threshold:.0f} "
+        f"({stats.words} words in {stats.sentences} sentences, "
+        f"{stats.words / stats.sentences:.1f} words per sentence). Use shorter sentences and "
+        "shorter, everyday words.",
+        first.line if first else 1, _excerpt(first.display() if first else "")))
+
+
+
+
+def _without_urls(text: str) -> str:
+    """``text`` without URLs and e-mail addresses (linear time, unlike a regex)."""
+    return " ".join(word for word in text.split()
+                    if "://" not in word and "@" not in word and not word.lower().startswith("www."))
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+
+
+def _language_name(code: str) -> str:
+    try:
+        from portal.i18n.languages import language_name
+
+        return language_name(code, "en")
+    except Exception:  # noqa: BLE001 - a name is cosmetic
+        return code
+
+
+@lru_cache(maxsize=4096)
+def _detect(text: str, lang_tag: str):
+    """The project's detector on one passage; cached, as the workspace lints the same
+    article again on every save and most paragraphs have not changed."""
+    from portal.langid import get_detector
+
+    return get_detector(DETECTOR_LANGUAGES).detect(text, None, lang_tag)
+
+
+def _rule_foreign(blocks: list[_Inline], lang_tag: str, lang: str, out: list[Finding]) -> None:
+    if lang not in {base_language(code) for code in DETECTOR_LANGUAGES}:
+        return  # the detector cannot tell this language apart from the others
+    for block in blocks:
+        if block.kind != "paragraph" or block.in_quote:
+            continue
+        text = _without_urls(block.text.replace(CODE_PLACEHOLDER, " "))
+        prose_chars = sum(1 for ch in text if not ch.isspace())
+        if block.code_chars > prose_chars:
+            continue  # mostly inline code
+        n_cjk = cjk_chars(text)
+        # Distinct words: "WWW or WWW or WWW" is not a passage.
+        n_words = len({w.lower() for w in letter_words(_CJK_CHAR.sub(" ", text))})
+        if n_words < FOREIGN_MIN_WORDS and n_cjk < FOREIGN_MIN_CJK_CHARS:
+            continue
+        detection = _detect(text, lang_tag)
+        if (detection.rule in FOREIGN_RULES and detection.confidence >= FOREIGN_MIN_CONFIDENCE
+                and base_language(detection.lang) != lang):
+            name = _language_name(detection.lang)
+            out.append(Finding(
+                "foreign-language", WARNING,
+                f"This passage looks like {name}, not {_language_name(lang_tag)} (the article's "
+                "language), and screen readers will read it with the wrong pronunciation. Write it "
+                f"in the article's language (or move it to the {name} version of the article); if "
+                f"it must stay, put it in a quote (> …) and name the language (“In {name}: …”).",
+                block.line, _excerpt(block.display())))
+
+
+def _alternation(words_: str) -> str:
+    return "(?:" + "|".join(sorted(words_.split(), key=len, reverse=True)) + ")"
+
+
+_EN_COLOURS = _alternation("red green blue yellow orange purple violet grey gray pink brown black white")
+_EN_THINGS = _alternation(
+    "button link icon box checkbox field text tab bar banner arrow circle dot square label area "
+    "section menu option badge line mark message sign one item entry word key switch toggle "
+    "border outline highlight tile card panel")
+_ES_THINGS = _alternation(
+    "botón botones enlace enlaces vínculo vínculos icono iconos ícono íconos casilla casillas campo "
+    "campos texto textos pestaña pestañas barra flecha círculo punto cuadro recuadro mensaje opción "
+    "opciones marca letra letras línea elemento elementos palabra palabras etiqueta tecla")
+_ES_COLOURS = _alternation(
+    "rojo roja rojos rojas verde verdes azul azules amarillo amarilla amarillos amarillas naranja "
+    "naranjas morado morada morados moradas gris grises rosa rosado rosada negro negra blanco blanca "
+    "violeta celeste")
+_FR_THINGS = _alternation(
+    "bouton boutons lien liens icône icônes icone case cases champ champs texte onglet barre flèche "
+    "cercle point cadre message option options voyant ligne élément éléments mot mots touche "
+    "étiquette pastille")
+_FR_COLOURS = _alternation(
+    "rouge rouges vert verte verts vertes bleu bleue bleus bleues jaune jaunes orange oranges violet "
+    "violette gris grise grises rose roses noir noire noirs blanc blanche blancs blanches")
+_DE_COLOURS = r"(?:rot|grün|gruen|blau|gelb|orange|lila|violett|grau|rosa|pink|schwarz|weiß|weiss|braun)"
+_DE_THINGS = _alternation(
+    "schaltfläche schaltflächen taste tasten knopf knöpfe button buttons link links symbol symbole "
+    "icon icons feld felder text registerkarte reiter leiste pfeil kreis punkt kästchen "
+    "kontrollkästchen meldung markierung lampe anzeige bereich eintrag einträge zeile wort wörter "
+    "balken häkchen")
+_PT_THINGS = _alternation(
+    "botão botões link links ligação ícone ícones caixa caixas campo campos texto aba guia barra seta "
+    "círculo ponto mensagem opção opções linha item itens palavra palavras tecla etiqueta marca")
+_PT_COLOURS = _alternation(
+    "vermelho vermelha vermelhos vermelhas verde verdes azul azuis amarelo amarela amarelos amarelas "
+    "laranja roxo roxa cinza cinzento cinzenta rosa preto preta branco branca violeta")
+_IT_THINGS = _alternation(
+    "pulsante pulsanti tasto tasti bottone bottoni link collegamento icona icone casella caselle campo "
+    "campi testo scheda barra freccia cerchio punto riquadro messaggio opzione opzioni spia riga "
+    "voce voci parola parole etichetta")
+_IT_COLOURS = _alternation(
+    "rosso rossa rossi rosse verde verdi blu azzurro azzurra azzurri azzurre giallo gialla gialli "
+    "gialle arancione arancioni viola grigio grigia grigi grigie rosa nero nera neri nere bianco "
+    "bianca bianchi bianche")
+_MARKED = r"(?:highlighted|marked|shown|displayed|coloured|colored|written|underlined|outlined|circled|labell?ed)"
+
+_COLOUR_ONLY = re.compile("|".join([
+    # en: "the red button", "green links", "highlighted in yellow", "shown in red"
+    rf"\b{_EN_COLOURS}(?:-colou?red)?\s+{_EN_THINGS}(?:e?s)?\b",
+    rf"\b{_MARKED}\s+(?:in\s+)?{_EN_COLOURS}\b",
+    rf"\bin\s+{_EN_COLOURS}\b(?!\s+and\s+white)",
+    # es: "el botón rojo", "marcado en rojo" ("en blanco" means blank)
+    rf"\b{_ES_THINGS}\s+(?:de\s+color\s+)?{_ES_COLOURS}\b",
+    r"\b(?:en|de\s+color)\s+(?:rojo|verde|azul|amarillo|naranja|gris|morado|rosa|violeta)\b",
+    # fr: "le bouton vert", "surligné en jaune" ("en blanc" means blank)
+    rf"\b{_FR_THINGS}\s+{_FR_COLOURS}\b",
+    r"\ben\s+(?:rouge|vert|bleu|jaune|orange|violet|gris|rose)\b",
+    # de: "die rote Schaltfläche", "gelb markiert", "in Rot"
+    rf"\b{_DE_COLOURS}(?:e|en|er|es|em)?\s+{_DE_THINGS}\b",
+    rf"\b{_DE_COLOURS}\s+(?:markiert|hervorgehoben|dargestellt|angezeigt|gekennzeichnet|unterlegt|umrandet|eingefärbt)\b",
+    r"\bin\s+(?:rot|grün|blau|gelb|grau|lila|violett)\b",
+    # pt: "o botão vermelho", "destacado em amarelo" ("em branco" means blank)
+    rf"\b{_PT_THINGS}\s+{_PT_COLOURS}\b",
+    r"\bem\s+(?:vermelho|verde|azul|amarelo|laranja|roxo|cinza|rosa)\b",
+    # it: "il pulsante rosso", "evidenziato in giallo" ("in bianco" means blank)
+    rf"\b{_IT_THINGS}\s+{_IT_COLOURS}\b",
+    r"\bin\s+(?:rosso|verde|blu|giallo|arancione|grigio|viola|azzurro)\b",
+    # zh, ja: 红色按钮 / 赤いボタン
+    r"[红绿蓝黄橙紫灰]色的?(?:按钮|链接|图标|框|文字|选项|标记)",
+    r"(?:赤|緑|青|黄色|オレンジ|灰色|紫)(?:い|色の|の)?(?:ボタン|リンク|アイコン|枠|文字|マーク)",
+]), re.IGNORECASE)
+
+
+def _colour_words() -> frozenset[str]:
+    """Every colour word the patterns know (lower case), for a cheap first test."""
+    found: set[str] = set()
+    for alternation in (_EN_COLOURS, _ES_COLOURS, _FR_COLOURS, _PT_COLOURS, _IT_COLOURS):
+        found.update(alternation[3:-1].split("|"))
+    for stem in _DE_COLOURS[3:-1].split("|"):
+        found.update(stem + ending for ending in ("", "e", "en", "er", "es", "em"))
+    return frozenset(found)
+
+
+_COLOUR_WORDS = _colour_words()
+_SIMPLE_WORD = re.compile(r"\w+")
+_CJK_COLOUR = re.compile(r"[红绿蓝黄橙紫灰赤緑青]|オレンジ")
+
+
+def _mentions_colour(text: str) -> bool:
+    if not _COLOUR_WORDS.isdisjoint(_SIMPLE_WORD.findall(text.lower())):
+        return True
+    return not text.isascii() and _CJK_COLOUR.search(text) is not None
+
+
+def _rule_colour(blocks: list[_Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        if not _mentions_colour(block.text):
+            continue  # the common case, and much cheaper than the full pattern
+        for match in _COLOUR_ONLY.finditer(block.text):
+            phrase = match.group(0)
+            out.append(Finding(
+                "color-only", WARNING,
+                f"“{phrase}” identifies something by its colour alone; people who cannot tell colours "
+                "apart or use a screen reader will miss it. Name the control by its label (e.g. the "
+                "Save button) or its place, and use colour only as an extra cue.",
+                block.line_at(match.start()), _excerpt(phrase)))
+
+
+# --------------------------------------------------------------------------- entry point
+
+def lint_markdown(body: str, lang: str, title: str = "") -> list[Finding]:
+    """Accessibility findings for an article body in ``lang``, sorted by line.
+
+    ``title`` is the article title (the page's h1), used in messages. Never raises.
+    """
+    findings: list[Finding] = []
+    try:
+        text = _normalize_body(body)
+        lang_tag = lang if isinstance(lang, str) else ""
+        base = base_language(lang_tag)
+        title = title if isinstance(title, str) else ""
+        tokens, blocks = _parse(text)
+        lines = text.split("\n")
+    except Exception:  # noqa: BLE001 - must never break publishing
+        log.exception("accessibility lint could not parse the body")
+        return findings
+    rules = [
+        lambda: _rule_image_alt(blocks, findings),
+        lambda: _rule_headings(tokens, title, findings),
+        lambda: _rule_links(blocks, findings),
+        lambda: _rule_tables(tokens, blocks, lines, findings),
+        lambda: _rule_lengths(blocks, base, findings),
+        lambda: _rule_readability(blocks, base, findings),
+        lambda: _rule_foreign(blocks, lang_tag, base, findings),
+        lambda: _rule_colour(blocks, findings),
+    ]
+    for rule in rules:
+        try:
+            rule()
+        except Exception:  # noqa: BLE001 - one failing rule must not hide the others
+            log.exception("accessibility lint rule failed")
+    return sorted(findings, key=lambda f: f.line)

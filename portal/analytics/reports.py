@@ -1,0 +1,554 @@
+"""Writers' reports: what customers searched for, could not find, and asked people about.
+
+Pure read functions: each takes a SQLAlchemy session and a period start (``since``,
+an aware datetime; default the last 30 days) and returns plain dataclasses. Only
+portable SQL (SQLite and PostgreSQL): anything that would need dialect-specific
+functions (date truncation, JSON operators) is done in Python on the rows read.
+Days are UTC calendar days.
+
+Nothing here identifies a person: the search log holds no visit or user id, which
+is also why :func:`self_service_rate` can only be an estimate (it says so).
+"""
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import islice
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.analytics.models import ArticleVote, SearchLog
+from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article
+from portal.kb.service import choose_version
+from portal.support.models import Ticket
+
+DEFAULT_DAYS = 30
+
+# Grouping thresholds (see :func:`zero_result_groups`).
+TOKEN_MATCH_RATIO = 0.8  # two words are "the same word" (typo) at this difflib ratio
+JACCARD_THRESHOLD = 0.5  # share of (fuzzily) common words between two queries
+STRING_RATIO_THRESHOLD = 0.8  # difflib ratio between two whole normalised queries
+BLOCK_PREFIX = 3  # queries are compared only when they share a word starting alike
+MAX_VARIANTS = 5
+MEMBERS_COMPARED = 3  # a query is compared with at most this many members of a group
+TRIGRAM_DICE_FILTER = 0.3  # below this trigram overlap two forms are not compared further
+TRIGRAM_DICE_RATIO = 0.5  # below this one, whole strings are not compared with difflib
+MAX_CANDIDATES = 25  # groups a query is compared with, at most (those sharing most word prefixes)
+MAX_BUCKET_SCAN = 400  # groups looked up per word prefix
+STOP_KEY_MIN, STOP_KEY_SHARE = 40, 50  # prefixes starting > max(40, 2 % of forms) are too common to block on
+
+
+# --- periods ------------------------------------------------------------------------
+
+def period_start(days: int = DEFAULT_DAYS, now: datetime | None = None) -> datetime:
+    """Start (UTC midnight) of a period of ``days`` calendar days ending today."""
+    now = _aware(now or datetime.now(timezone.utc))
+    first = now.date() - timedelta(days=max(1, days) - 1)
+    return datetime.combine(first, time.min, tzinfo=timezone.utc)
+
+
+def _since(since: datetime | None) -> datetime:
+    return period_start() if since is None else _aware(since)
+
+
+def _aware(moment: datetime) -> datetime:
+    """As an aware UTC datetime (SQLite hands back naive UTC values)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# --- searches per language per day ------------------------------------------------
+
+class DailySearches(NamedTuple):
+    day: date
+    lang: str
+    count: int
+
+
+def searches_per_language_per_day(session: Session, since: datetime | None = None) -> list[DailySearches]:
+    """Searches per UTC day and query language, oldest day first (days without searches absent)."""
+    since = _since(since)
+    counts: Counter[tuple[date, str]] = Counter()
+    rows = session.execute(
+        select(SearchLog.created_at, SearchLog.query_lang).where(SearchLog.created_at >= since)
+    )
+    for created_at, lang in rows:
+        counts[(_aware(created_at).date(), lang or "")] += 1
+    return [DailySearches(day, lang, count) for (day, lang), count in sorted(counts.items())]
+
+
+def daily_series(rows: list[DailySearches], since: datetime | None = None,
+                 until: date | None = None) -> tuple[list[date], dict[str, list[int]]]:
+    """Pivot :func:`searches_per_language_per_day` rows for a chart or a table.
+
+    Returns every day of the period (missing days are zeros) and, per language
+    (most searched first), one count per day.
+    """
+    first = _since(since).date()
+    last = until or datetime.now(timezone.utc).date()
+    if rows:
+        last = max(last, max(r.day for r in rows))
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    index = {day: n for n, day in enumerate(days)}
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
+    for row in rows:
+        if row.day in index:
+            series[row.lang][index[row.day]] += row.count
+    ordered = sorted(series.items(), key=lambda item: (-sum(item[1]), item[0]))
+    return days, dict(ordered)
+
+
+# --- content gaps: zero-result searches grouped by similarity ------------------------
+
+# Combining marks that are optional accents/vowel points: Latin/Greek/Cyrillic
+# diacritics, Hebrew points, Arabic harakat. Other scripts' marks are letters' parts.
+_OPTIONAL_MARKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
+                   (0x0591, 0x05C7), (0x064B, 0x065F), (0x0670, 0x0670))
+
+
+def _optional_mark(char: str) -> bool:
+    if unicodedata.category(char) != "Mn":
+        return False
+    code = ord(char)
+    return any(low <= code <= high for low, high in _OPTIONAL_MARKS)
+
+
+def normalize_query(text: str) -> str:
+    """Casefolded, accents and punctuation removed, spaces collapsed ("¿Factura  DUPLICADA?" -> "factura duplicada")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    kept = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not _optional_mark(ch)))
+    spaced = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in kept)
+    return " ".join(spaced.split())
+
+
+@dataclass
+class _Entry:
+    """All zero-result searches of one language whose normalised text is identical."""
+
+    lang: str
+    norm: str
+    tokens: tuple[str, ...]
+    count: int = 0
+    last_seen: datetime | None = None
+    originals: Counter = field(default_factory=Counter)
+
+    def __post_init__(self):
+        self.words = frozenset(self.tokens)
+        self.keys = frozenset(token[:BLOCK_PREFIX] for token in self.tokens)
+        # Letter trigrams of each word (order-insensitive): a cheap first filter.
+        self.trigrams = frozenset(
+            padded[i:i + 3] for padded in (f" {t} " for t in self.words) for i in range(len(padded) - 2))
+
+
+@dataclass(frozen=True)
+class ContentGap:
+    query: str  # representative: the most frequent spelling in the group
+    lang: str
+    count: int  # searches in the group
+    variants: tuple[str, ...]  # distinct normalised forms, most searched first (at most 5)
+    variant_total: int  # how many distinct forms the group has
+    last_seen: datetime
+
+
+def _ratio_at_least(a: str, b: str, threshold: float) -> bool:
+    if 2 * min(len(a), len(b)) / ((len(a) + len(b)) or 1) < threshold:
+        return False  # even a perfect overlap could not reach the threshold
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold \
+        and matcher.ratio() >= threshold
+
+
+class _Similarity:
+    """Query similarity with per-run caches (word pairs repeat a lot)."""
+
+    def __init__(self):
+        self._words: dict[tuple[str, str], bool] = {}
+
+    def same_word(self, a: str, b: str) -> bool:
+        """Equal, or a near-miss spelling of each other (difflib ratio >= 0.8, 4+ letters)."""
+        if a == b:
+            return True
+        if min(len(a), len(b)) < 4 or 2 * min(len(a), len(b)) / (len(a) + len(b)) < TOKEN_MATCH_RATIO:
+            return False
+        key = (a, b) if a < b else (b, a)
+        found = self._words.get(key)
+        if found is None:
+            found = self._words[key] = _ratio_at_least(a, b, TOKEN_MATCH_RATIO)
+        return found
+
+    def soft_jaccard(self, a: _Entry, b: _Entry) -> float:
+        """Jaccard of the word sets where a word also matches its near-miss spelling."""
+        common = a.words & b.words
+        matched = len(common)
+        union_max = len(a.words) + len(b.words) - matched
+        if min(len(a.words), len(b.words)) < JACCARD_THRESHOLD * max(len(a.words), len(b.words)):
+            return matched / union_max  # even matching every remaining word could not reach the threshold
+        rest_right = sorted(b.words - common)
+        for word in sorted(a.words - common):
+            for other in rest_right:
+                if self.same_word(word, other):
+                    rest_right.remove(other)
+                    matched += 1
+                    break
+        union = len(a.words) + len(b.words) - matched
+        return matched / union if union else 1.0
+
+    def similar(self, a: _Entry, b: _Entry) -> bool:
+        if a.norm == b.norm:
+            return True
+        # Cheap filter: forms this similar share a good part of their letter trigrams.
+        dice = 2 * len(a.trigrams & b.trigrams) / ((len(a.trigrams) + len(b.trigrams)) or 1)
+        if dice < TRIGRAM_DICE_FILTER:
+            return False
+        # A single word never absorbs every longer query containing it ("password"
+        # vs "password reset"): word overlap counts only between comparable queries.
+        if (len(a.words) == 1) == (len(b.words) == 1) and self.soft_jaccard(a, b) >= JACCARD_THRESHOLD:
+            return True
+        return dice >= TRIGRAM_DICE_RATIO and _ratio_at_least(a.norm, b.norm, STRING_RATIO_THRESHOLD)
+
+
+def group_similar(entries: list[_Entry]) -> list[list[_Entry]]:
+    """Greedy grouping: most searched forms first, each joins the first similar group.
+
+    Blocking keeps this fast (10k distinct zero-result searches in about a second,
+    far less for real logs where queries repeat): a form is only
+    compared with groups of the same language that share a word starting with the
+    same ``BLOCK_PREFIX`` letters, words that start too many forms ("how", "the")
+    are not used for that, the groups sharing most such words are tried first (at
+    most ``MAX_CANDIDATES``), and only with their first (most searched) members.
+    """
+    similarity = _Similarity()
+    frequency: Counter[tuple[str, str]] = Counter()
+    per_language: Counter[str] = Counter()
+    for entry in entries:
+        per_language[entry.lang] += 1
+        frequency.update((entry.lang, key) for key in entry.keys)
+
+    def blocking_keys(entry: _Entry) -> list[str]:
+        limit = max(STOP_KEY_MIN, per_language[entry.lang] // STOP_KEY_SHARE)
+        keys = [key for key in entry.keys if frequency[(entry.lang, key)] <= limit]
+        if keys or not entry.keys:
+            return keys
+        return [min(entry.keys, key=lambda k: (frequency[(entry.lang, k)], k))]  # only common words: the rarest
+
+    groups: list[list[_Entry]] = []
+    blocks: dict[tuple[str, str], dict[int, None]] = defaultdict(dict)  # ordered sets of group ids
+    ordered = sorted(entries, key=lambda e: (-e.count, -(e.last_seen.timestamp() if e.last_seen else 0), e.norm))
+    for entry in ordered:
+        keys = blocking_keys(entry)
+        shared: Counter[int] = Counter()
+        for key in keys:
+            bucket = blocks.get((entry.lang, key))
+            if bucket:
+                shared.update(islice(bucket, MAX_BUCKET_SCAN))
+        candidates = sorted(shared, key=lambda group_id: (-shared[group_id], group_id))[:MAX_CANDIDATES]
+        target = None
+        for group_id in candidates:
+            if any(similarity.similar(entry, member) for member in groups[group_id][:MEMBERS_COMPARED]):
+                target = group_id
+                break
+        if target is None:
+            target = len(groups)
+            groups.append([])
+        groups[target].append(entry)
+        for key in keys:
+            blocks[(entry.lang, key)].setdefault(target, None)
+    return groups
+
+
+def _entries(rows) -> list[_Entry]:
+    by_key: dict[tuple[str, str], _Entry] = {}
+    for query, lang, created_at in rows:
+        norm = normalize_query(query)
+        if not norm:
+            continue
+        lang = lang or ""
+        entry = by_key.get((lang, norm))
+        if entry is None:
+            entry = by_key[(lang, norm)] = _Entry(lang=lang, norm=norm, tokens=tuple(norm.split()))
+        entry.count += 1
+        entry.originals[" ".join(query.split())] += 1
+        moment = _aware(created_at)
+        if entry.last_seen is None or moment > entry.last_seen:
+            entry.last_seen = moment
+    return list(by_key.values())
+
+
+def _most_common(counter: Counter) -> str:
+    return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+def zero_result_groups(session: Session, since: datetime | None = None, limit: int = 50) -> list[ContentGap]:
+    """Searches that found nothing, grouped by similar wording within each query language.
+
+    Queries are normalised (:func:`normalize_query`); two forms are grouped when
+    their word sets overlap (Jaccard >= 0.5, a word of 4+ letters also matching its
+    misspelling at difflib ratio >= 0.8; a one-word query only with another
+    one-word query) or the whole strings are close (difflib ratio >= 0.8).
+    Languages are never mixed. Each group's representative is its most frequent
+    spelling; most searched groups first; ``limit=0`` returns them all.
+    """
+    since = _since(since)
+    rows = session.execute(
+        select(SearchLog.query, SearchLog.query_lang, SearchLog.created_at)
+        .where(SearchLog.created_at >= since, SearchLog.results == 0)
+    ).all()
+    gaps = []
+    for group in group_similar(_entries(rows)):
+        originals: Counter = Counter()
+        for entry in group:
+            originals.update(entry.originals)
+        members = sorted(group, key=lambda e: (-e.count, e.norm))
+        gaps.append(ContentGap(
+            query=_most_common(originals),
+            lang=group[0].lang,
+            count=sum(e.count for e in group),
+            variants=tuple(_most_common(e.originals) for e in members[:MAX_VARIANTS]),
+            variant_total=len(group),
+            last_seen=max(e.last_seen for e in group),
+        ))
+    gaps.sort(key=lambda g: (-g.count, -g.last_seen.timestamp(), g.query))
+    return gaps[:limit] if limit else gaps
+
+
+# --- searches that ended in a ticket ------------------------------------------------
+
+@dataclass(frozen=True)
+class TicketQuery:
+    query: str
+    lang: str
+    tickets: int
+    last_seen: datetime
+
+
+def queries_that_led_to_tickets(session: Session, since: datetime | None = None,
+                                limit: int | None = None) -> list[TicketQuery]:
+    """The last search before a request to support (``Ticket.context["query"]``).
+
+    The context is a JSON column, so rows are read and aggregated here; identical
+    queries after normalisation are counted together, shown in their most frequent
+    spelling. The language is the detected query language, else the ticket's.
+    """
+    since = _since(since)
+    grouped: dict[tuple[str, str], list] = {}
+    rows = session.execute(select(Ticket.context, Ticket.language, Ticket.created_at).where(Ticket.created_at >= since))
+    for context, language, created_at in rows:
+        query = (context or {}).get("query") if isinstance(context, dict) else None
+        if not isinstance(query, str) or not normalize_query(query):
+            continue
+        lang = context.get("query_lang") if isinstance(context.get("query_lang"), str) and context.get("query_lang") else language
+        key = (lang, normalize_query(query))
+        slot = grouped.setdefault(key, [Counter(), 0, None])
+        slot[0][" ".join(query.split())] += 1
+        slot[1] += 1
+        moment = _aware(created_at)
+        slot[2] = moment if slot[2] is None or moment > slot[2] else slot[2]
+    result = [TicketQuery(_most_common(spellings), lang, count, last)
+              for (lang, _), (spellings, count, last) in grouped.items()]
+    result.sort(key=lambda r: (-r.tickets, -r.last_seen.timestamp(), r.query))
+    return result[:limit] if limit else result
+
+
+# --- articles -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ViewedArticle:
+    slug: str
+    title: str
+    title_lang: str  # the language the title is in (may differ from the one asked)
+    views: int
+
+
+def most_viewed(session: Session, lang: str | None = None, limit: int = 10) -> list[ViewedArticle]:
+    """Published articles with the most views (all time: views are not dated).
+
+    Titled in ``lang`` where a published version exists (else the closest one, as
+    readers get it), or in the original language when ``lang`` is None.
+    """
+    articles = session.scalars(
+        select(Article).options(selectinload(Article.versions))
+        .order_by(Article.view_count.desc(), Article.slug).limit(limit * 3)
+    ).all()
+    result = []
+    for article in articles:
+        chosen = choose_version(article, lang or article.source_lang)
+        if chosen is None:
+            continue
+        result.append(ViewedArticle(article.slug, chosen.version.title, chosen.version.lang, article.view_count or 0))
+        if len(result) == limit:
+            break
+    return result
+
+
+@dataclass(frozen=True)
+class Helpfulness:
+    slug: str
+    lang: str
+    yes: int
+    no: int
+    title: str = ""
+    title_lang: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no
+
+    @property
+    def label(self) -> str:
+        return self.title or self.slug
+
+    @property
+    def ratio(self) -> float:
+        """Share of "yes" answers, 0..1."""
+        return self.yes / self.total if self.total else 0.0
+
+
+def least_helpful(session: Session, since: datetime | None = None, limit: int = 10,
+                  min_votes: int = 3) -> list[Helpfulness]:
+    """Article language versions with the lowest share of "yes" answers.
+
+    Only versions with at least ``min_votes`` answers in the period count (a single
+    "no" says little). Ties: more "no" answers first.
+    """
+    since = _since(since)
+    yes = func.sum(case((ArticleVote.helpful.is_(True), 1), else_=0))
+    total = func.count(ArticleVote.id)
+    rows = session.execute(
+        select(ArticleVote.slug, ArticleVote.lang, yes, total)
+        .where(ArticleVote.created_at >= since)
+        .group_by(ArticleVote.slug, ArticleVote.lang)
+        .having(total >= min_votes)
+    ).all()
+    scored = sorted(((slug, lang, int(y or 0), int(n) - int(y or 0)) for slug, lang, y, n in rows),
+                    key=lambda r: (r[2] / (r[2] + r[3]), -r[3], r[0], r[1]))
+    if limit:
+        scored = scored[:limit]
+    slugs = {r[0] for r in scored}
+    articles = {a.slug: a for a in session.scalars(
+        select(Article).where(Article.slug.in_(slugs)).options(selectinload(Article.versions)))} if slugs else {}
+    result = []
+    for slug, lang, y, n in scored:
+        chosen = choose_version(articles[slug], lang) if slug in articles else None
+        title, title_lang = (chosen.version.title, chosen.version.lang) if chosen else ("", "")
+        result.append(Helpfulness(slug, lang, y, n, title, title_lang))
+    return result
+
+
+# --- translation coverage ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Coverage:
+    lang: str
+    articles: int  # published articles (their original is published)
+    original: int  # written in this language
+    human: int  # published human translation
+    machine: int  # published machine translation (and no human one)
+    missing: int  # nothing published in this language
+    stale: int  # of the translations above, those with paragraphs older than the original
+
+    @property
+    def covered(self) -> int:
+        return self.original + self.human + self.machine
+
+    @property
+    def percent(self) -> float:
+        """Articles readable in this language (any published version), 0..100."""
+        return 100.0 * self.covered / self.articles if self.articles else 0.0
+
+    @property
+    def human_percent(self) -> float:
+        """Articles written or translated by people in this language, 0..100."""
+        return 100.0 * (self.original + self.human) / self.articles if self.articles else 0.0
+
+
+def translation_coverage(session: Session, languages) -> list[Coverage]:
+    """Per language: how the published articles are available in it.
+
+    Exactly one of original / human / machine / missing applies to each article;
+    ``stale`` counts translations (human or machine) with stale paragraphs.
+    Draft versions count as missing.
+    """
+    articles = session.scalars(select(Article).options(selectinload(Article.versions))).all()
+    published = []
+    for article in articles:
+        source = article.source
+        if source is not None and source.status == STATUS_PUBLISHED:
+            published.append(article)
+    result = []
+    for lang in languages:
+        original = human = machine = missing = stale = 0
+        for article in published:
+            version = article.version(lang)
+            if version is None or version.status != STATUS_PUBLISHED:
+                missing += 1
+            elif lang == article.source_lang:
+                original += 1
+            else:
+                if version.kind == KIND_MACHINE:
+                    machine += 1
+                else:
+                    human += 1
+                if version.stale_segments:
+                    stale += 1
+        result.append(Coverage(lang, len(published), original, human, machine, missing, stale))
+    return result
+
+
+# --- self-service rate ---------------------------------------------------------------------
+
+SELF_SERVICE_METHOD = _l(
+    "An estimate: visits are not tracked, so each search counts as one visit, and each request "
+    "to support that came with a search or articles read counts as one visit that still needed "
+    "a person. Rate = 1 − those requests ÷ searches. Several searches in one visit make the rate "
+    "look better than it is; requests sent without any context are not counted."
+)
+
+
+@dataclass(frozen=True)
+class SelfService:
+    searches: int
+    searches_opened: int  # searches after which a result was opened
+    tickets_with_context: int  # requests carrying a search or articles read
+    tickets_total: int
+    explanation: str = SELF_SERVICE_METHOD
+
+    @property
+    def rate(self) -> float | None:
+        """Estimated share of visits that did not end in a request to support, 0..1."""
+        if not self.searches:
+            return None
+        return max(0.0, 1.0 - self.tickets_with_context / self.searches)
+
+    @property
+    def opened_rate(self) -> float | None:
+        return self.searches_opened / self.searches if self.searches else None
+
+    @property
+    def self_served(self) -> int:
+        """Estimated visits that did not need a person."""
+        return max(0, self.searches - self.tickets_with_context)
+
+
+def _has_context(context) -> bool:
+    if not isinstance(context, dict):
+        return False
+    query = context.get("query")
+    return bool((isinstance(query, str) and query.strip()) or context.get("articles"))
+
+
+def self_service_rate(session: Session, since: datetime | None = None) -> SelfService:
+    """See :data:`SELF_SERVICE_METHOD` for how (and how roughly) this is estimated."""
+    since = _since(since)
+    searches, opened = session.execute(
+        select(func.count(SearchLog.id), func.count(SearchLog.opened_slug)).where(SearchLog.created_at >= since)
+    ).one()
+    contexts = session.scalars(select(Ticket.context).where(Ticket.created_at >= since)).all()
+    with_context = sum(1 for context in contexts if _has_context(context))
+    return SelfService(int(searches or 0), int(opened or 0), with_context, len(contexts))

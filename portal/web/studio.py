@@ -1,0 +1,264 @@
+"""The writer workspace (/studio): list, editor with live preview, review, publish, history."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts import has_role, role_required
+from portal.db import db
+from portal.jobs import enqueue
+from portal.kb import service as kb
+from portal.kb.markdown import render
+from portal.kb.models import STATUS_PUBLISHED, Article, Category
+from portal.studio import workflow
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+
+
+@bp.before_request
+def _studio_language():
+    if current_user.is_authenticated:
+        g.lang = current_user.language
+
+
+def _version(slug: str, lang: str):
+    article = kb.get_article(db.session, slug)
+    version = article.version(lang) if article is not None else None
+    if version is None:
+        abort(404)
+    return article, version
+
+
+def _preview(body: str) -> str:
+    return render(body, article_url=lambda s, f: url_for("public.article", lang=g.lang, slug=s) + f)
+
+
+@bp.get("/")
+@role_required("writer")
+def articles():
+    """All articles with their versions; filters: category, status, language, stale, machine-only, text."""
+    args = request.args
+    query = select(Article).options(selectinload(Article.versions), selectinload(Article.category)).order_by(Article.slug)
+    if args.get("category"):
+        query = query.join(Category).where(Category.slug == args["category"])
+    rows = []
+    text = (args.get("q") or "").casefold().strip()
+    for article in db.session.scalars(query).all():
+        for version in article.versions:
+            if args.get("language") and version.lang != args["language"]:
+                continue
+            if args.get("status") == "published" and version.status != STATUS_PUBLISHED:
+                continue
+            if args.get("status") == "draft" and not workflow.has_draft(version):
+                continue
+            if args.get("status") == "in_review" and version.review_state != workflow.IN_REVIEW:
+                continue
+            if args.get("stale") and not version.stale_segments:
+                continue
+            if args.get("machine") and version.kind != "machine":
+                continue
+            if text and text not in version.title.casefold() and text not in article.slug:
+                continue
+            rows.append((article, version))
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    return render_template("studio/list.html", rows=rows, categories=categories, args=args,
+                           category_name=kb.category_name)
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@role_required("writer")
+def new_article():
+    form = request.form if request.method == "POST" else {"title": request.args.get("title", ""),
+                                                           "lang": request.args.get("lang", g.lang)}
+    error = None
+    if request.method == "POST":
+        category = db.session.scalar(select(Category).where(Category.slug == form.get("category"))) if form.get("category") else None
+        tags = [t.strip() for t in (form.get("tags") or "").split(",") if t.strip()]
+        lang = form.get("lang") if form.get("lang") in current_app.config["SETTINGS"].languages else g.lang
+        try:
+            version = workflow.create_article(db.session, slug=(form.get("slug") or "").strip(), lang=lang,
+                                              title=form.get("title", ""), summary=form.get("summary", ""),
+                                              body=form.get("body", ""), author=current_user.email,
+                                              category=category, tags=tags)
+        except workflow.WorkflowError as exc:
+            error = exc.code
+        else:
+            db.session.commit()
+            return redirect(url_for("studio.edit", slug=version.article.slug, lang=version.lang), code=303)
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    return render_template("studio/new.html", form=form, error=error, categories=categories,
+                           category_name=kb.category_name), 400 if error else 200
+
+
+@bp.route("/articles/<slug>/<lang>/edit", methods=["GET", "POST"])
+@role_required("writer")
+def edit(slug: str, lang: str):
+    article, version = _version(slug, lang)
+    copy = workflow.working_copy(version)
+    conflict, status = None, 200
+    if request.method == "POST":
+        copy = {"title": request.form.get("title", ""), "summary": request.form.get("summary", ""),
+                "body": request.form.get("body", ""), "revision": request.form.get("base_revision", type=int) or 0}
+        if request.form.get("action") == "save":
+            try:
+                workflow.save_draft(version, title=copy["title"], summary=copy["summary"], body=copy["body"],
+                                    author=current_user.email, base_revision=copy["revision"],
+                                    note=request.form.get("note", ""))
+            except workflow.EditConflict as exc:
+                db.session.rollback()
+                conflict = {"latest": exc.latest, "diff": workflow.diff(exc.latest.body, copy["body"])}
+                status = 409
+            except workflow.WorkflowError as exc:
+                db.session.rollback()
+                conflict, status = {"error": exc.code}, 400
+            else:
+                db.session.commit()
+                return redirect(url_for("studio.edit", slug=slug, lang=lang, saved=1), code=303)
+    from portal.publishing import lint_errors  # noqa: F401  (lint module is optional at import time)
+    from accessibility import lint_markdown
+
+    findings = lint_markdown(copy["body"], lang, copy["title"])
+    return render_template("studio/edit.html", article=article, version=version, copy=copy, conflict=conflict,
+                           findings=findings, preview_html=_preview(copy["body"]),
+                           has_draft=workflow.has_draft(version)), status
+
+
+@bp.post("/preview")
+@role_required("writer")
+def preview():
+    """Live preview: exactly the renderer customers get, with the lint findings."""
+    from accessibility import lint_markdown
+
+    body = request.form.get("body", "")[:200_000]
+    lang = request.form.get("lang") or g.lang
+    findings = lint_markdown(body, lang, request.form.get("title", ""))
+    return jsonify({"html": _preview(body),
+                    "findings": [{"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message}
+                                 for f in findings]})
+
+
+def _step(slug: str, lang: str, action):
+    article, version = _version(slug, lang)
+    try:
+        action(article, version)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        return redirect(url_for("studio.edit", slug=slug, lang=lang, problem=exc.code) + "#workflow", code=303)
+    db.session.commit()
+    return redirect(url_for("studio.edit", slug=slug, lang=lang, done=request.endpoint.rsplit(".", 1)[1]) + "#workflow", code=303)
+
+
+@bp.post("/articles/<slug>/<lang>/submit")
+@role_required("writer")
+def submit(slug: str, lang: str):
+    return _step(slug, lang, lambda a, v: workflow.submit(v))
+
+
+@bp.post("/articles/<slug>/<lang>/review")
+@role_required("writer")
+def review(slug: str, lang: str):
+    approve = request.form.get("decision") == "approve"
+    return _step(slug, lang, lambda a, v: workflow.review(v, current_user.email, has_role(current_user, "admin"),
+                                                          approve, request.form.get("note", "")))
+
+
+@bp.post("/articles/<slug>/<lang>/publish")
+@role_required("writer")
+def publish(slug: str, lang: str):
+    from portal.publishing import after_publish, lint_errors
+    from portal.studio.jobs import PUBLISH_VERSION
+
+    def act(article, version):
+        when = request.form.get("publish_at")
+        if when:
+            try:
+                moment = datetime.fromisoformat(when).replace(tzinfo=timezone.utc)
+            except ValueError:
+                raise workflow.WorkflowError("bad_date") from None
+            delay = workflow.schedule(version, moment)
+            enqueue(db.session, PUBLISH_VERSION, {"version_id": version.id}, delay=delay)
+            return None
+        workflow.publish(version, lint_errors(version))
+        db.session.commit()
+        after_publish(db.session, article, {version.lang})
+        return None
+
+    return _step(slug, lang, act)
+
+
+@bp.post("/articles/<slug>/<lang>/unpublish")
+@role_required("writer")
+def unpublish(slug: str, lang: str):
+    from portal.publishing import after_publish
+
+    def act(article, version):
+        workflow.unpublish(version)
+        db.session.commit()
+        after_publish(db.session, article, {version.lang})
+
+    return _step(slug, lang, act)
+
+
+@bp.get("/articles/<slug>/<lang>/history")
+@role_required("writer")
+def history(slug: str, lang: str):
+    article, version = _version(slug, lang)
+    entries = []
+    previous = ""
+    for revision in version.revisions:
+        entries.append((revision, workflow.diff(previous, revision.body)))
+        previous = revision.body
+    return render_template("studio/history.html", article=article, version=version, entries=list(reversed(entries)))
+
+
+@bp.post("/articles/<slug>/<lang>/restore/<int:number>")
+@role_required("writer")
+def restore(slug: str, lang: str, number: int):
+    return _step(slug, lang, lambda a, v: workflow.restore(v, number, current_user.email))
+
+
+@bp.get("/articles/<slug>/translations")
+@role_required("writer")
+def translations(slug: str):
+    from portal.translation.jobs import translation_service
+
+    article = kb.get_article(db.session, slug)
+    if article is None:
+        abort(404)
+    service = translation_service()
+    rows = []
+    for lang in current_app.config["SETTINGS"].languages:
+        version = article.version(lang)
+        rows.append({"lang": lang, "version": version,
+                     "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None})
+    return render_template("studio/translations.html", article=article, rows=rows)
+
+
+@bp.post("/articles/<slug>/translations/machine")
+@role_required("writer")
+def machine_translate_missing(slug: str):
+    """Queue machine translation into every language that has none (background jobs)."""
+    from portal.translation.jobs import schedule_pretranslation, translation_service
+
+    article = kb.get_article(db.session, slug)
+    if article is None:
+        abort(404)
+    queued = schedule_pretranslation(db.session, article, translation_service(), current_app.config["SETTINGS"].languages)
+    db.session.commit()
+    return redirect(url_for("studio.translations", slug=slug, queued=len(queued)), code=303)
+
+
+@bp.post("/articles/<slug>/<lang>/translate")
+@role_required("writer")
+def start_translation(slug: str, lang: str):
+    """Start (or continue) a human translation into ``lang``."""
+    article = kb.get_article(db.session, slug)
+    if article is None or lang not in current_app.config["SETTINGS"].languages or lang == article.source_lang:
+        abort(404)
+    workflow.start_translation(db.session, article, lang, current_user.email)
+    db.session.commit()
+    return redirect(url_for("studio.edit", slug=slug, lang=lang), code=303)
