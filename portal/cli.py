@@ -286,7 +286,25 @@ def users_list() -> None:
 # --- end accounts ---
 
 
+jobs_group = click.Group("jobs", help="The background job queue.")
+
+
+@jobs_group.command("failed")
+@with_appcontext
+def jobs_failed() -> None:
+    """Jobs that gave up, with their last error."""
+    from portal.db import db
+    from portal.jobs import failed_jobs
+
+    rows = failed_jobs(db.session)
+    for job in rows:
+        error = (job.last_error or "").strip().splitlines()
+        click.echo(f"#{job.id} {job.kind} after {job.attempts} attempts: {error[0] if error else ''}")
+    click.echo(f"{len(rows)} failed jobs")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(jobs_group)
     app.cli.add_command(index_group)
     app.cli.add_command(kb_group)
     app.cli.add_command(serve)

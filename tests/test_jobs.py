@@ -102,3 +102,37 @@ def test_concurrent_workers_never_run_a_job_twice(app):
         thread.join()
     assert errors == []
     assert sorted(c["n"] for c in calls) == list(range(40))
+
+
+def test_failed_jobs_are_visible_to_admins_and_can_be_retried(app):
+    import re
+
+    from portal.accounts import create_user
+
+    with app.app_context():
+        job = enqueue(db.session, "test_flaky", {}, max_attempts=1)
+        db.session.commit()
+        run_pending(db.session)
+        create_user(db.session, "root@example.org", "Root", "a long admin password", ["admin"], "en")
+        create_user(db.session, "agent@example.org", "Agent", "a long agent password", ["agent"], "en")
+        db.session.commit()
+        job_id = job.id
+    result = app.test_cli_runner().invoke(args=["jobs", "failed"])
+    assert f"#{job_id} test_flaky after 1 attempts: RuntimeError: remote end said no" in result.output
+
+    def sign_in(email, password):
+        client = app.test_client()
+        page = client.get("/desk/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        client.post("/desk/login", data={"csrf_token": token, "email": email, "password": password})
+        return client, token
+
+    agent, _ = sign_in("agent@example.org", "a long agent password")
+    assert agent.get("/desk/jobs").status_code == 403
+    admin, _ = sign_in("root@example.org", "a long admin password")
+    page = admin.get("/desk/jobs").get_data(as_text=True)
+    assert "remote end said no" in page and "test_flaky" in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert admin.post(f"/desk/jobs/{job_id}/retry", data={"csrf_token": token}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == QUEUED

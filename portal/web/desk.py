@@ -168,3 +168,31 @@ def assign(ticket_id: int):
     support.assign(found, current_user, assignee)
     db.session.commit()
     return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)
+
+
+@bp.get("/jobs")
+@role_required("admin")
+def jobs():
+    """Background jobs that gave up or are being retried, with their errors (admins)."""
+    from sqlalchemy import select
+
+    from portal.jobs import failed_jobs
+    from portal.jobs.models import QUEUED, Job
+
+    retrying = db.session.scalars(
+        select(Job).where(Job.status == QUEUED, Job.attempts > 0).order_by(Job.run_at).limit(100)).all()
+    return render_template("desk/jobs.html", failed=failed_jobs(db.session), retrying=retrying)
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@role_required("admin")
+def retry_job(job_id: int):
+    from portal.db import utcnow
+    from portal.jobs.models import FAILED, QUEUED, Job
+
+    job = db.session.get(Job, job_id)
+    if job is None or job.status != FAILED:
+        abort(404)
+    job.status, job.attempts, job.run_at = QUEUED, 0, utcnow()
+    db.session.commit()
+    return redirect(url_for("desk.jobs"), code=303)

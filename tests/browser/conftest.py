@@ -89,7 +89,7 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
 
         for lang in app.config["SETTINGS"].languages:
             create_user(db.session, f"agent-{lang.lower()}@example.org", f"Agent {lang}", STAFF_PASSWORD,
-                        ["agent", "writer"], lang)
+                        ["agent", "writer", "admin"], lang)
         db.session.commit()
     return app
 

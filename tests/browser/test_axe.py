@@ -86,7 +86,7 @@ def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang)
     sign_in(page, base_url, lang)
     for path in ("/desk/", f"/desk/tickets/{ticket_id}", "/studio/", "/studio/articles/new",
                  "/studio/articles/charged-twice/en/edit", "/studio/articles/charged-twice/en/history",
-                 "/studio/articles/charged-twice/translations", "/studio/reports/"):
+                 "/studio/articles/charged-twice/translations", "/studio/reports/", "/desk/jobs"):
         audit(path)
     context.close()
     assert not failures, "\n\n".join(failures)
