@@ -83,3 +83,21 @@ def test_deflection_suggests_articles_without_stealing_focus(page, base_url):
     expect(region).to_have_attribute("aria-live", "polite")
     expect(region.get_by_role("link").first).to_be_visible()
     assert page.evaluate("() => document.activeElement.id") == "message"
+
+
+def test_desk_announces_new_customer_messages_without_moving_focus(browser, base_url, live_app):
+    customer = browser.new_context().new_page()
+    created = customer.request.post(f"{base_url}/api/v1/tickets", data={"message": "My invoice is missing.", "language": "en"})
+    ticket = created.json()
+    desk = browser.new_context().new_page()
+    desk.clock.install()
+    sign_in(desk, base_url, "en")
+    desk.goto(f"{base_url}/desk/tickets/{ticket['id']}")
+    desk.locator("#body").focus()
+    live = desk.locator("#desk-live")
+    expect(live).to_have_attribute("role", "status")
+    expect(live).to_have_text("")
+    customer.request.post(f"{base_url}/api/v1/tickets/{ticket['token']}/messages", data={"message": "Any news?"})
+    desk.clock.fast_forward("00:16")
+    expect(live).to_contain_text("New message from the customer")
+    assert desk.evaluate("() => document.activeElement.id") == "body"
