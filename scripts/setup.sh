@@ -53,7 +53,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 if [ -d translations ]; then
-  VENV="$VENV" scripts/i18n.sh compile >/dev/null
+  VENV="$VENV" scripts/i18n.sh compile >/dev/null 2>&1 || VENV="$VENV" scripts/i18n.sh compile
 fi
 
 vnu=.cache/vnu/vnu.jar

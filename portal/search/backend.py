@@ -129,12 +129,14 @@ class WhooshBackend:
             return [], []
         per_word = [Or([Term(f"title_{suffix}", w), Term(f"body_{suffix}", w)]) for w in words]
         query = And(per_word) if require_all and len(per_word) > 1 else Or(per_word)
-        filter_terms = [Term("lang", lang)]
-        if category:
-            filter_terms.append(Term("category", category))
+        # Fields are per language already, so no "lang" filter is needed to stay in
+        # this language's postings (a filter costs a pass over every document of the
+        # language on each search); regional variants sharing a field (pt, pt-BR) are
+        # told apart from the stored field below.
         searcher = self.searcher()
-        results = searcher.search(query, limit=limit, filter=And(filter_terms) if len(filter_terms) > 1 else filter_terms[0])
-        hits = [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields())) for r in results]
+        results = searcher.search(query, limit=limit * 2, filter=Term("category", category) if category else None)
+        hits = [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields()))
+                for r in results if r["lang"] == lang][:limit]
         return hits, words
 
     def correct(self, lang: str, word: str) -> str | None:
