@@ -67,7 +67,7 @@ def measure(app, queries, label):
 
 
 def gnome(args):
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from portal.db import db
     from portal.kb.models import ArticleVersion

@@ -18,11 +18,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import sacrebleu
-    from sqlalchemy import select
-
     from portal.db import db
     from portal.kb.files import read_article
-    from portal.kb.models import Article
     from portal.translation.engines.bergamot import BergamotEngine
     from portal.translation.memory import HOT
     from portal.translation.service import TranslationService

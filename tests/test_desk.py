@@ -11,18 +11,14 @@ from portal.support.models import Ticket
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.service import TranslationService
 from tests.support.mail import smtp_server
+from tests.support import web
+from tests.support.web import csrf
 
 PASSWORD = "correct horse battery staple"
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
 def sign_in(client, email):
-    page = client.get("/desk/login").get_data(as_text=True)
-    response = client.post("/desk/login", data={"csrf_token": csrf(page), "email": email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    web.sign_in(client, email, PASSWORD)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from portal.kb.service import save_version
 from portal.kb.transfer import import_directory
 from portal.support.service import NewTicket, create_ticket
 from portal.web.studio_reports import csv_cell, new_article_url
+from tests.support import web
 from tests.conftest import write_article
 
 PASSWORD = "correct horse battery staple"
@@ -28,14 +29,10 @@ LANGUAGES = ("en", "es", "ar")
 NOW = datetime.now(timezone.utc)
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def sign_in(client, email):
-    page = client.get("/desk/login").get_data(as_text=True)
-    response = client.post("/desk/login", data={"csrf_token": csrf(page), "email": email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    web.sign_in(client, email, PASSWORD)
 
 
 def search(session, query, lang, results=0, days_ago=0.0, opened=None, times=1):

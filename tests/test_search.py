@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import select
 from whoosh.query import Every
 
 from portal.analytics.models import SearchLog

@@ -1,5 +1,4 @@
 """The writer workspace: write, lint, review, publish, translate, history, conflicts, permissions."""
-import re
 
 import pytest
 from sqlalchemy import select
@@ -12,17 +11,14 @@ from portal.search import SearchQuery, search_service
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.service import TranslationService
 from tests.support.engines import CountingEngine
+from tests.support import web
+from tests.support.web import csrf
 
 PASSWORD = "writers write every day"
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
 def sign_in(client, email):
-    page = client.get("/desk/login").get_data(as_text=True)
-    assert client.post("/desk/login", data={"csrf_token": csrf(page), "email": email, "password": PASSWORD}).status_code in (302, 303)
+    web.sign_in(client, email, PASSWORD)
 
 
 @pytest.fixture

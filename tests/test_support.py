@@ -16,11 +16,10 @@ from portal.jobs.models import Job
 from portal.support.models import Ticket
 from tests.conftest import SHIPPED_KB
 from tests.support.mail import smtp_server
+from tests.support.web import csrf
 from tests.support.webhook import webhook_receiver
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def form_fields(html: str) -> dict:

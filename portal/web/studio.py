@@ -118,7 +118,6 @@ def edit(slug: str, lang: str):
             else:
                 db.session.commit()
                 return redirect(url_for("studio.edit", slug=slug, lang=lang, saved=1), code=303)
-    from portal.publishing import lint_errors  # noqa: F401  (lint module is optional at import time)
     from accessibility import lint_markdown
 
     findings = lint_markdown(copy["body"], lang, copy["title"])
