@@ -1,4 +1,5 @@
-"""The writer workspace: write, lint, review, publish, translate, history, conflicts, permissions."""
+"""The writer workspace: write, lint, review, publish, translate, history, conflicts, permissions, images."""
+import re
 
 import pytest
 from sqlalchemy import select
@@ -161,3 +162,43 @@ def test_live_preview_is_the_publishing_renderer_and_lints(studio):
     assert "<script>" not in result["html"] and "<h2" in result["html"]
     rules = {f["rule"] for f in result["findings"]}
     assert {"multiple-h1", "link-text"} <= rules
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def upload(client, token, data, name="image.png", **fields):
+    import io
+
+    return client.post("/studio/articles/imgs/en/images", content_type="multipart/form-data",
+                       data={"csrf_token": token, "image": (io.BytesIO(data), name), **fields})
+
+
+def test_image_uploads_require_alt_text_and_are_checked_by_content(studio):
+    wanda = studio.test_client()
+    sign_in(wanda, "wanda@example.org")
+    token = csrf(wanda.get("/studio/articles/new").get_data(as_text=True))
+    wanda.post("/studio/articles/new", data={"csrf_token": token, "title": "Images", "slug": "imgs", "lang": "en", "body": "x"})
+    assert upload(wanda, token, PNG).status_code == 400  # no alt text
+    assert upload(wanda, token, b"x" * (2 * 1024 * 1024 + 10), alt="big").status_code == 413
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    assert upload(wanda, token, svg, name="logo.svg", alt="Logo").status_code == 400
+    assert upload(wanda, token, b"%PDF-1.4 not an image", name="fake.png", alt="Fake").status_code == 400
+    good = upload(wanda, token, PNG, alt="The billing page")
+    assert good.status_code == 200
+    snippet = re.search(r'value="(!\[The billing page\]\(/media/[0-9a-f]{32}\.png\))"', good.get_data(as_text=True)).group(1)
+    decorative = upload(wanda, token, PNG, decorative="1").get_data(as_text=True)
+    assert "![decorative](/media/" in decorative
+    url = re.search(r"\((/media/[^)]+)\)", snippet).group(1)
+    served = studio.test_client().get(url)
+    assert served.status_code == 200 and served.data == PNG and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert studio.test_client().get("/media/../secret_key").status_code == 404
+    media = list((studio.config["SETTINGS"].data_dir / "media").iterdir())
+    assert [p.suffix for p in media] == [".png"]  # nothing else was stored
+    from portal.kb.markdown import render
+
+    decorative_snippet = re.search(r'id="snippet"[^>]*value="([^"]+)"', decorative).group(1)
+    html = render(snippet + " " + decorative_snippet)
+    assert 'alt="The billing page"' in html and 'alt=""' in html
+    assert "<img" not in render("![x](javascript:alert(1))")  # left as plain text, never an image
+    assert "<img" not in render("![y](https://evil.example/p.png)")

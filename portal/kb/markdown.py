@@ -16,12 +16,13 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
 ALLOWED_TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "a", "abbr", "blockquote", "img", "br", "code", "dd", "del", "div", "dl", "dt", "em",
     "h2", "h3", "h4", "h5", "h6", "hr", "kbd", "li", "ol", "p", "pre", "s", "span",
     "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title"},
     "h2": {"id", "lang", "dir"}, "h3": {"id", "lang", "dir"}, "h4": {"id", "lang", "dir"},
     "h5": {"id", "lang", "dir"}, "h6": {"id", "lang", "dir"},
     "th": {"scope", "style", "lang", "dir"}, "td": {"style", "lang", "dir"},
@@ -151,8 +152,17 @@ def render(markdown: str, article_url: ArticleUrl | None = None, *, block_langs:
     return sanitize(html)
 
 
+_FOREIGN_IMG = re.compile(r'<img\b[^>]*\bsrc="(?!/media/[0-9a-f]{32}\.(?:png|jpg|gif|webp)")[^"]*"[^>]*>')
+_DECORATIVE = re.compile(r'(<img\b[^>]*\balt=")decorative(")', re.IGNORECASE)
+
+
 def sanitize(html: str) -> str:
-    """Allow-list clean of HTML: no script, no event handlers, no javascript: URLs."""
+    """Allow-list clean of HTML: no script, no event handlers, no javascript: URLs.
+
+    Images are kept only when they are our own uploads (``/media/<hash>``); an
+    image whose alt text is ``decorative`` gets an empty alt, as WCAG asks.
+    """
+    html = _DECORATIVE.sub(r"\1\2", _FOREIGN_IMG.sub("", html))
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

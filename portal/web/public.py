@@ -38,6 +38,20 @@ def index():
     return response
 
 
+@root.get("/media/<name>")
+def media(name: str):
+    """Article images uploaded in the studio (content-addressed, so cacheable)."""
+    import re
+
+    from flask import send_from_directory
+
+    if not re.fullmatch(r"[0-9a-f]{32}\.(png|jpg|gif|webp)", name):
+        abort(404)
+    response = send_from_directory(_settings().data_dir / "media", name, max_age=365 * 24 * 3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @root.get("/language/<code>")
 def choose_language(code: str):
     """Remember a language choice and show the same page in that language."""

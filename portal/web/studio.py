@@ -261,3 +261,32 @@ def start_translation(slug: str, lang: str):
     workflow.start_translation(db.session, article, lang, current_user.email)
     db.session.commit()
     return redirect(url_for("studio.edit", slug=slug, lang=lang), code=303)
+
+
+@bp.post("/articles/<slug>/<lang>/images")
+@role_required("writer")
+def upload_image(slug: str, lang: str):
+    """Upload an image with its alt text (or marked decorative); shows the Markdown to use."""
+    from flask_babel import gettext as _
+
+    from portal.studio.uploads import UploadError, store_image
+
+    article, version = _version(slug, lang)
+    upload = request.files.get("image")
+    data = upload.read(MAX_UPLOAD + 1) if upload else b""
+    messages = {
+        "empty": _("Choose an image file."),
+        "too_large": _("The image is larger than 2 MB."),
+        "wrong_type": _("Only PNG, JPEG, GIF and WebP images are accepted (SVG is not, because it can contain scripts)."),
+        "alt_required": _("Describe the image for people who cannot see it, or mark it as decorative."),
+    }
+    try:
+        stored = store_image(current_app.config["SETTINGS"].data_dir / "media", data,
+                             request.form.get("alt", ""), bool(request.form.get("decorative")))
+    except UploadError as exc:
+        return render_template("studio/upload_result.html", article=article, version=version,
+                               error=messages[exc.code]), 413 if exc.code == "too_large" else 400
+    return render_template("studio/upload_result.html", article=article, version=version, stored=stored, error=None)
+
+
+MAX_UPLOAD = 2 * 1024 * 1024
