@@ -269,11 +269,11 @@ def upload_image(slug: str, lang: str):
     """Upload an image with its alt text (or marked decorative); shows the Markdown to use."""
     from flask_babel import gettext as _
 
-    from portal.studio.uploads import UploadError, store_image
+    from portal.studio.uploads import MAX_BYTES, UploadError, store_image
 
     article, version = _version(slug, lang)
     upload = request.files.get("image")
-    data = upload.read(MAX_UPLOAD + 1) if upload else b""
+    data = upload.read(MAX_BYTES + 1) if upload else b""
     messages = {
         "empty": _("Choose an image file."),
         "too_large": _("The image is larger than 2 MB."),
@@ -288,5 +288,3 @@ def upload_image(slug: str, lang: str):
                                error=messages[exc.code]), 413 if exc.code == "too_large" else 400
     return render_template("studio/upload_result.html", article=article, version=version, stored=stored, error=None)
 
-
-MAX_UPLOAD = 2 * 1024 * 1024
