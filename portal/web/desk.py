@@ -147,11 +147,12 @@ def note(ticket_id: int):
 @role_required("agent")
 def status(ticket_id: int):
     found = _ticket(ticket_id)
+    was_solved = found.status == "solved"
     try:
         support.set_status(found, current_user, request.form.get("status", ""))
     except support.ValidationFailed:
         abort(400)
-    if found.status == "solved":
+    if found.status == "solved" and not was_solved:  # only the change is an event
         notify(db.session, found, TICKET_SOLVED)
     db.session.commit()
     return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)
