@@ -543,28 +543,28 @@ def _rule_tables(tokens, blocks: list[_Inline], lines: list[str], out: list[Find
 
 def _rule_lengths(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
     cjk = lang in CJK_LANGUAGES
+    # CJK text is measured in characters, everything else in words.
+    measure = cjk_length if cjk else (lambda text: len(words(text)))
+    unit = "characters" if cjk else "words"
+    sentence_limit = MAX_SENTENCE_CJK_CHARS if cjk else MAX_SENTENCE_WORDS
+    paragraph_limit = MAX_PARAGRAPH_CJK_CHARS if cjk else MAX_PARAGRAPH_WORDS
     for block in blocks:
         if block.kind != "paragraph" or not block.text.strip():
             continue
         text = block.text
         for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            size = cjk_length(sentence) if cjk else len(words(sentence))
-            limit = MAX_SENTENCE_CJK_CHARS if cjk else MAX_SENTENCE_WORDS
-            if size > limit:
-                unit = "characters" if cjk else "words"
+            size = measure(text[start:end])
+            if size > sentence_limit:
                 out.append(Finding(
                     "long-sentence", WARNING,
-                    f"This sentence has {size} {unit} (more than {limit}). Split it into shorter "
+                    f"This sentence has {size} {unit} (more than {sentence_limit}). Split it into shorter "
                     "sentences, or turn a series of steps or items into a list.",
                     block.line_at(start), _excerpt(block.display(start, end))))
-        size = cjk_length(text) if cjk else len(words(text))
-        limit = MAX_PARAGRAPH_CJK_CHARS if cjk else MAX_PARAGRAPH_WORDS
-        if size > limit:
-            unit = "characters" if cjk else "words"
+        size = measure(text)
+        if size > paragraph_limit:
             out.append(Finding(
                 "long-paragraph", WARNING,
-                f"This paragraph has {size} {unit} (more than {limit}). Break it into shorter "
+                f"This paragraph has {size} {unit} (more than {paragraph_limit}). Break it into shorter "
                 "paragraphs, or use a list or subheadings.",
                 block.line, _excerpt(block.display())))
 

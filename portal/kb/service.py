@@ -202,29 +202,3 @@ def record_view(session: Session, article_id: int) -> None:
         update(Article).where(Article.id == article_id).values(view_count=Article.view_count + 1)
     )
 
-
-def simple_search(session: Session, query: str, lang: str, limit: int = 20) -> list[ChosenVersion]:
-    """Substring match on titles and summaries (parameterised LIKE).
-
-    A minimal search so the portal is usable before the search index exists; the
-    search package replaces it for real queries.
-    """
-    words = [w for w in query.split() if w][:8]
-    if not words:
-        return []
-    stmt = select(ArticleVersion.article_id).where(ArticleVersion.status == STATUS_PUBLISHED)
-    for word in words:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            ArticleVersion.title.ilike(pattern, escape="\\")
-            | ArticleVersion.summary.ilike(pattern, escape="\\")
-            | ArticleVersion.body.ilike(pattern, escape="\\")
-        )
-    ids = list(dict.fromkeys(session.scalars(stmt.limit(limit * 4)).all()))[:limit]
-    if not ids:
-        return []
-    articles = session.scalars(
-        select(Article).where(Article.id.in_(ids)).options(selectinload(Article.versions))
-    ).all()
-    chosen = [c for c in (choose_version(a, lang) for a in articles) if c]
-    return sorted(chosen, key=lambda c: (not c.is_requested_language, c.version.title.casefold()))

@@ -114,11 +114,6 @@ class WhooshBackend:
     def delete(self, keys: list[str]) -> None:
         self.index([], delete_keys=list(keys))
 
-    def delete_article(self, slug: str) -> None:
-        writer = self._writer()
-        writer.delete_by_term("slug", slug)
-        writer.commit()
-
     # --- reads ---------------------------------------------------------------
     def search_language(self, lang: str, text: str, *, category: str | None = None,
                         limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]:
@@ -170,9 +165,6 @@ class WhooshBackend:
             candidates.append((reader.doc_frequency(fieldname, word), word))
         candidates.sort(key=lambda item: (-item[0], item[1]))
         return [word for _, word in candidates[:limit]]
-
-    def doc_count(self) -> int:
-        return self.searcher().doc_count()
 
     def keys(self) -> list[str]:
         return [fields["key"] for fields in self.searcher().all_stored_fields()]

@@ -19,7 +19,6 @@ from portal.support.models import AGENT, CUSTOMER, NEW, OPEN, SOLVED, STATUSES, 
 MAX_MESSAGE = 10_000
 MIN_MESSAGE = 5
 EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}\.[^@\s<>.]{2,63}$")
-CONTEXT_KEYS = ("query", "query_lang", "query_confidence", "articles", "votes")
 
 
 class ValidationFailed(ValueError):

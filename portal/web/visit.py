@@ -30,10 +30,6 @@ def has_voted(slug: str) -> bool:
     return slug in session.get("visit_votes", {})
 
 
-def searched() -> bool:
-    return bool(session.get("visit_query"))
-
-
 def context() -> dict:
     """Everything the portal knows about this visit, in the ticket-context shape."""
     found = {}
