@@ -12,6 +12,9 @@ from portal.db import db, utcnow
 KIND_SOURCE = "source"  # the article's original language
 KIND_HUMAN = "human"  # human translation of the source
 KIND_MACHINE = "machine"  # machine translation of the source
+KIND_MACHINE_REVIEWED = "machine_reviewed"  # machine output a writer reviewed, segment by segment
+#: Versions people answer for: never overwritten by machine output, flagged when stale.
+HUMAN_KINDS = frozenset({KIND_HUMAN, KIND_MACHINE_REVIEWED})
 
 STATUS_PUBLISHED = "published"
 STATUS_DRAFT = "draft"
@@ -86,6 +89,10 @@ class ArticleVersion(db.Model):
     review_state: Mapped[str] = mapped_column(String(20), default="", server_default="")
     review_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Set by the side-by-side editor for its latest revision: the source revision and
+    # segment hashes it was aligned with, and each segment's state (human, machine,
+    # machine_reviewed, stale, missing). None when the latest revision came another way.
+    segment_states: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

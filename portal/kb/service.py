@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.i18n import base_language
 from portal.kb.models import (
     KIND_HUMAN,
+    KIND_MACHINE_REVIEWED,
     KIND_MACHINE,
     KIND_SOURCE,
     STATUS_PUBLISHED,
@@ -67,7 +68,10 @@ def save_version(
     version.extra = extra
     version.produced_by = produced_by
     version.content_hash = digest
-    version.current_revision = (version.current_revision or 0) + 1
+    version.segment_states = None  # the side-by-side alignment no longer describes it
+    version.review_state, version.review_note = "", ""  # a pending draft is superseded
+    # After any draft revision too: numbers are unique per version, and the files win.
+    version.current_revision = max([version.current_revision or 0] + [r.number for r in version.revisions]) + 1
     if kind != KIND_SOURCE:
         source = article.source
         version.source_revision = source.current_revision if source is not None else None
@@ -123,7 +127,7 @@ def choose_version(article: Article, lang: str) -> ChosenVersion | None:
     published = _published(article)
     if not published:
         return None
-    rank = {KIND_SOURCE: 0, KIND_HUMAN: 0, KIND_MACHINE: 1}
+    rank = {KIND_SOURCE: 0, KIND_HUMAN: 0, KIND_MACHINE_REVIEWED: 0, KIND_MACHINE: 1}
 
     def best(candidates):
         return min(candidates, key=lambda v: rank.get(v.kind, 2)) if candidates else None

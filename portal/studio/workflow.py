@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.kb.models import KIND_HUMAN, KIND_SOURCE, STATUS_DRAFT, STATUS_PUBLISHED, Article, ArticleVersion, Revision
+from portal.kb.models import (KIND_HUMAN, KIND_MACHINE_REVIEWED, KIND_SOURCE, STATUS_DRAFT,
+                               STATUS_PUBLISHED, Article, ArticleVersion, Revision)
 from portal.kb.service import content_hash
 
 DRAFT, IN_REVIEW, CHANGES, APPROVED, SCHEDULED = "draft", "in_review", "changes_requested", "approved", "scheduled"
@@ -68,6 +69,7 @@ def save_draft(version: ArticleVersion, *, title: str, summary: str, body: str, 
     if version.status != STATUS_PUBLISHED:
         version.title, version.summary, version.body = revision.title, revision.summary, revision.body
     version.review_state, version.review_note = DRAFT, ""
+    version.segment_states = None  # set again by the side-by-side editor when it saved this
     return revision
 
 
@@ -86,23 +88,6 @@ def create_article(session: Session, *, slug: str, lang: str, title: str, summar
     article.versions.append(version)
     session.add(article)
     save_draft(version, title=title, summary=summary, body=body, author=author, base_revision=0, note="created")
-    return version
-
-
-def start_translation(session: Session, article: Article, lang: str, author: str) -> ArticleVersion:
-    """A human translation draft, starting from the machine version if there is one."""
-    existing = article.version(lang)
-    source = article.source
-    if existing is not None and existing.kind == KIND_HUMAN:
-        return existing
-    start = existing or source
-    version = existing or ArticleVersion(lang=lang, status=STATUS_DRAFT, title=start.title, summary=start.summary,
-                                         body=start.body, current_revision=0)
-    if existing is None:
-        article.versions.append(version)
-    last = latest(version)
-    save_draft(version, title=start.title, summary=start.summary, body=start.body, author=author,
-               base_revision=last.number if last else 0, note="translation started")
     return version
 
 
@@ -128,11 +113,24 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
         raise WorkflowError("not_approved")
     if lint_errors:
         raise WorkflowError("lint_errors")
+    aligned = version.segment_states if version.lang != version.article.source_lang else None
+    if aligned:
+        from portal.studio.segments import alignment_is_current, unresolved_segments
+
+        if unresolved_segments(version):
+            raise WorkflowError("unreviewed_segments")
+        if not alignment_is_current(version):
+            raise WorkflowError("source_changed")
     last = latest(version)
     version.title, version.summary, version.body = last.title, last.summary, last.body
     version.status = STATUS_PUBLISHED
     version.current_revision = last.number
-    version.kind = KIND_SOURCE if version.lang == version.article.source_lang else KIND_HUMAN
+    if version.lang == version.article.source_lang:
+        version.kind = KIND_SOURCE
+    elif aligned and "machine_reviewed" in aligned.get("states", []):
+        version.kind = KIND_MACHINE_REVIEWED
+    else:
+        version.kind = KIND_HUMAN
     version.content_hash = content_hash(title=last.title, summary=last.summary, body=last.body,
                                         status=STATUS_PUBLISHED, extra=version.extra or {}, kind=version.kind)
     version.review_state, version.review_note = "", ""

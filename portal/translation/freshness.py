@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from portal.kb.models import KIND_HUMAN, KIND_MACHINE, KIND_SOURCE, Article, ArticleVersion
+from portal.kb.models import HUMAN_KINDS, KIND_MACHINE, KIND_SOURCE, Article, ArticleVersion
 from portal.translation import memory
 from portal.translation.segmenter import block_hash, blocks
 
@@ -66,7 +66,7 @@ def refresh_article(session: Session, article: Article, changed_langs: set[str])
     for version in article.versions:
         if version.kind == KIND_SOURCE:
             continue
-        if version.kind == KIND_HUMAN and version.lang in changed_langs:
+        if version.kind in HUMAN_KINDS and version.lang in changed_langs:
             record_made_from(version, source)
             store_human_segments(session, source, version)
             continue

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from portal.jobs import enqueue, register
-from portal.kb.models import KIND_HUMAN, KIND_MACHINE, STATUS_PUBLISHED, Article
+from portal.kb.models import HUMAN_KINDS, KIND_MACHINE, STATUS_PUBLISHED, Article
 from portal.kb.service import save_version
 from portal.translation.freshness import record_made_from, refresh_article
 from portal.translation.service import NoEngine, TranslationService
@@ -31,9 +31,9 @@ def translation_service(app=None) -> TranslationService:
 
 
 def schedule_pretranslation(session: Session, article: Article, service: TranslationService,
-                            languages: tuple[str, ...]) -> list[str]:
+                            languages: tuple[str, ...]) -> list:
     """Enqueue machine translation into each enabled language that has an engine
-    and no human translation, where it is missing or out of date."""
+    and no human translation, where it is missing or out of date; returns the jobs."""
     source = article.source
     if source is None or source.status != STATUS_PUBLISHED:
         return []
@@ -42,13 +42,14 @@ def schedule_pretranslation(session: Session, article: Article, service: Transla
         if lang == article.source_lang or service.engine_for(article.source_lang, lang) is None:
             continue
         existing = article.version(lang)
-        if existing is not None and existing.kind == KIND_HUMAN:
+        if existing is not None and existing.kind in HUMAN_KINDS:
             continue
         if existing is not None and existing.source_revision == source.current_revision and not existing.stale_segments:
             continue
-        enqueue(session, TRANSLATE_ARTICLE, {"article_id": article.id, "lang": lang},
-                dedupe_key=f"{TRANSLATE_ARTICLE}:{article.id}:{lang}")
-        scheduled.append(lang)
+        if existing is not None and _has_pending_draft(existing):
+            continue  # a writer is translating it by hand
+        scheduled.append(enqueue(session, TRANSLATE_ARTICLE, {"article_id": article.id, "lang": lang},
+                                 dedupe_key=f"{TRANSLATE_ARTICLE}:{article.id}:{lang}"))
     return scheduled
 
 
@@ -79,8 +80,11 @@ def translate_article(payload: dict) -> dict:
         return {"skipped": "article gone"}
     lang = payload["lang"]
     existing = article.version(lang)
-    if existing is not None and existing.kind == KIND_HUMAN:
+    if existing is not None and existing.kind in HUMAN_KINDS:
         return {"skipped": "human translation exists"}
+    if existing is not None and _has_pending_draft(existing):
+        # A writer took this translation over; their draft replaces it when published.
+        return {"skipped": "a writer's translation draft is pending"}
     source = article.source
     service = translation_service()
     src = article.source_lang
@@ -102,6 +106,11 @@ def translate_article(payload: dict) -> dict:
 
     run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
     return {"lang": lang, "engine": document.engine, "untranslated_blocks": document.untranslated_blocks}
+
+
+def _has_pending_draft(version) -> bool:
+    last = version.revisions[-1] if version.revisions else None
+    return last is not None and last.number > (version.current_revision or 0)
 
 
 @register("translate_query")

@@ -12,6 +12,7 @@ from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
+from portal.web.labels import kind_label
 
 
 _TOKEN_IN_PATH = re.compile(r"(/tickets/)[A-Za-z0-9_-]{16,}")
@@ -45,6 +46,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(support.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(studio.bp)
+    from portal.web import studio_translate
+
+    app.register_blueprint(studio_translate.bp)
     app.register_blueprint(api.bp)
     # --- accounts: staff sign-in under /desk ---
     from portal.accounts import views as accounts_views
@@ -66,6 +70,7 @@ def register_web(app: Flask) -> None:
             "ui_lang": lang,
             "ui_dir": text_direction(lang),
             "language_name": language_name,
+            "kind_label": kind_label,
             "text_direction": text_direction,
             "enabled_languages": settings.languages,
             "format_date": format_date,

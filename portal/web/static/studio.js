@@ -24,3 +24,36 @@
     body.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 500); });
   });
 }());
+/* Bulk machine translation: keep the progress bar current. The status line is a
+   polite live region, only rewritten when a number changed. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var sections = document.querySelectorAll(".batch-progress[data-progress-url]");
+    Array.prototype.forEach.call(sections, function (section) {
+      var bar = section.querySelector("progress"), status = section.querySelector(".batch-status");
+      var reload = section.querySelector(".batch-reload");
+      var last = status.textContent;
+      var number = new Intl.NumberFormat(document.documentElement.lang || undefined);
+      function fill(template, data) {
+        return template.replace("{finished}", number.format(data.done + data.failed))
+          .replace("{total}", number.format(data.total)).replace("{failed}", number.format(data.failed));
+      }
+      function poll() {
+        fetch(section.getAttribute("data-progress-url"), {credentials: "same-origin"})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (!data) { return; }
+            bar.max = data.total || 1;
+            bar.value = data.total ? data.done + data.failed : 1;
+            var text = fill(status.getAttribute(data.complete ? "data-template-done" : "data-template-running"), data);
+            if (text !== last) { status.textContent = text; last = text; }
+            if (data.complete) { if (reload) { reload.hidden = true; } return; }
+            setTimeout(poll, 2000);
+          })
+          .catch(function () { setTimeout(poll, 5000); });
+      }
+      if (reload && !reload.hidden) { setTimeout(poll, 1000); }
+    });
+  });
+}());

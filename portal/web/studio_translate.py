@@ -1,0 +1,193 @@
+"""Translation views of the studio: the side-by-side editor and bulk machine translation.
+
+``/studio/articles/<slug>/<lang>/segments`` is the side-by-side editor;
+``POST /studio/categories/<slug>/machine`` machine-translates a whole category
+and ``/studio/batches/<id>`` shows that work's progress (JSON at ``.json`` for
+the page's live update). The logic is in :mod:`portal.studio.segments` and
+:mod:`portal.jobs.batches`.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts import role_required
+from portal.db import db
+from portal.jobs import enqueue
+from portal.jobs.batches import batch_progress, create_batch
+from portal.kb import service as kb
+from portal.kb.models import Article, Category
+from portal.studio import segments as seg
+from portal.studio import workflow
+
+bp = Blueprint("studio_translate", __name__, url_prefix="/studio")
+MAX_SEGMENT_CHARS = 20_000
+
+
+@bp.before_request
+def _studio_language():
+    if current_user.is_authenticated:
+        g.lang = current_user.language
+
+
+def _article(slug: str) -> Article:
+    article = kb.get_article(db.session, slug)
+    if article is None:
+        abort(404)
+    return article
+
+
+def _submitted(form) -> dict[str, tuple[str, bool]]:
+    """{source hash: (translation, reviewed)} from the editor's rows."""
+    rows = {}
+    for key in form:
+        if key.startswith("hash-"):
+            number = key[5:]
+            digest = form.get(key, "")
+            text = form.get(f"text-{number}", "")[:MAX_SEGMENT_CHARS]
+            rows[digest] = (text, form.get(f"reviewed-{number}") == "1")
+    return rows
+
+
+@bp.route("/articles/<slug>/<lang>/segments", methods=["GET", "POST"])
+@role_required("writer")
+def segments(slug: str, lang: str):
+    """Side-by-side editor: source segment | translation, prefilled from the memory."""
+    article = _article(slug)
+    if lang not in current_app.config["SETTINGS"].languages or lang == article.source_lang:
+        abort(404)
+    problem, status = None, 200
+    submitted = None
+    if request.method == "POST":
+        submitted = _submitted(request.form)
+        try:
+            result = seg.save_segments(db.session, article, lang, submitted, current_user.email,
+                                       request.form.get("base_revision", type=int) or 0)
+        except workflow.EditConflict as exc:
+            db.session.rollback()
+            problem, status = {"code": "edit_conflict", "number": exc.latest.number, "author": exc.latest.author}, 409
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            problem, status = {"code": exc.code}, 400
+        else:
+            db.session.commit()
+            return redirect(url_for("studio_translate.segments", slug=slug, lang=lang, saved=result.revision_number,
+                                    stored=result.stored_in_memory), code=303)
+    try:
+        rows = seg.build_segments(db.session, article, lang)
+    except workflow.WorkflowError as exc:
+        return render_template("studio/segments.html", article=article, lang=lang, rows=[], version=None,
+                               problem={"code": exc.code}, base_revision=0), 409
+    if submitted:
+        for row in rows:  # nothing typed is lost when saving was refused
+            if row.hash in submitted:
+                row.text = submitted[row.hash][0]
+    pending = _request_suggestions(article, lang, rows) if request.method == "GET" else False
+    version = article.version(lang)
+    last = workflow.latest(version) if version is not None else None
+    base_revision = request.form.get("base_revision", type=int) if problem and problem["code"] != "edit_conflict" else None
+    return render_template("studio/segments.html", article=article, lang=lang, rows=rows, version=version,
+                           problem=problem, pending_suggestions=pending,
+                           base_revision=base_revision if base_revision is not None else (last.number if last else 0),
+                           counts=_counts(rows)), status
+
+
+def _counts(rows: list[seg.Segment]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.state:
+            counts[row.state] = counts.get(row.state, 0) + 1
+    return counts
+
+
+def _request_suggestions(article: Article, lang: str, rows: list[seg.Segment]) -> bool:
+    """Ask the worker for machine suggestions of untranslated segments; True if asked."""
+    from portal.translation import memory
+    from portal.translation.jobs import translation_service
+
+    texts = seg.needs_suggestions(rows)
+    if not texts or translation_service().engine_for(article.source_lang, lang) is None:
+        return False
+    digest = memory.source_hash("\n".join(texts))
+    enqueue(db.session, "translate_segments", {"texts": [memory.normalise(t) for t in texts],
+                                               "src": article.source_lang, "tgt": lang},
+            dedupe_key=f"translate_segments:{article.source_lang}:{lang}:{digest}")
+    db.session.commit()
+    return True
+
+
+@bp.get("/articles/<slug>/translations")
+@role_required("writer")
+def translations(slug: str):
+    """Every enabled language with its state, who made it, staleness and draft progress."""
+    from portal.translation.jobs import translation_service
+
+    article = _article(slug)
+    service = translation_service()
+    rows = []
+    for lang in current_app.config["SETTINGS"].languages:
+        version = article.version(lang)
+        rows.append({"lang": lang, "version": version,
+                     "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None,
+                     "has_draft": version is not None and workflow.has_draft(version),
+                     "draft_states": bool(version is not None and workflow.has_draft(version) and version.segment_states),
+                     "unresolved": seg.unresolved_segments(version) if version is not None else 0})
+    progress = batch_progress(db.session, request.args.get("batch", type=int)) if request.args.get("batch") else None
+    return render_template("studio/translations.html", article=article, rows=rows, progress=progress)
+
+
+@bp.post("/articles/<slug>/translations/machine")
+@role_required("writer")
+def machine_translate_article(slug: str):
+    """Queue machine translation into every language that has none; progress on the panel."""
+    from portal.translation.jobs import schedule_pretranslation, translation_service
+
+    article = _article(slug)
+    jobs = schedule_pretranslation(db.session, article, translation_service(), current_app.config["SETTINGS"].languages)
+    batch = create_batch(db.session, article.slug, jobs, current_user.email) if jobs else None
+    db.session.commit()
+    return redirect(url_for("studio_translate.translations", slug=slug, queued=len(jobs),
+                            batch=batch.id if batch else None), code=303)
+
+
+@bp.post("/categories/<slug>/machine")
+@role_required("writer")
+def machine_translate_category(slug: str):
+    """Machine-translate every article of a topic into every language missing it."""
+    from portal.translation.jobs import schedule_pretranslation, translation_service
+
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        abort(404)
+    service, languages = translation_service(), current_app.config["SETTINGS"].languages
+    articles = db.session.scalars(select(Article).where(Article.category_id == category.id)
+                                  .options(selectinload(Article.versions)).order_by(Article.slug)).all()
+    jobs = [job for article in articles for job in schedule_pretranslation(db.session, article, service, languages)]
+    batch = create_batch(db.session, f"category:{slug}", jobs, current_user.email)
+    db.session.commit()
+    return redirect(url_for("studio_translate.batch", batch_id=batch.id), code=303)
+
+
+@bp.get("/batches/<int:batch_id>")
+@role_required("writer")
+def batch(batch_id: int):
+    """Progress of a bulk machine translation (works without JavaScript: reload)."""
+    progress = batch_progress(db.session, batch_id)
+    if progress is None:
+        abort(404)
+    category = None
+    if progress.batch.label.startswith("category:"):
+        category = kb.get_category(db.session, progress.batch.label.split(":", 1)[1])
+    return render_template("studio/batch.html", progress=progress, category=category,
+                           category_name=kb.category_name)
+
+
+@bp.get("/batches/<int:batch_id>.json")
+@role_required("writer")
+def batch_json(batch_id: int):
+    progress = batch_progress(db.session, batch_id)
+    if progress is None:
+        return jsonify({"error": "not_found"}), 404
+    return jsonify(progress.as_dict())
