@@ -40,15 +40,26 @@ def index():
 
 @root.get("/media/<name>")
 def media(name: str):
-    """Article images uploaded in the studio (content-addressed, so cacheable)."""
-    import re
+    """Files uploaded in the studio (content-addressed, so cacheable).
 
+    Images are shown inline; attachments are always downloaded, never rendered by
+    the browser, and sandboxed in case a browser tries anyway. The content type
+    comes from our own table, never from guessing.
+    """
     from flask import send_from_directory
 
-    if not re.fullmatch(r"[0-9a-f]{32}\.(png|jpg|gif|webp)", name):
+    from portal.studio.uploads import IMAGE_TYPES, MEDIA_NAME, MEDIA_TYPES
+
+    if not MEDIA_NAME.fullmatch(name):
         abort(404)
-    response = send_from_directory(_settings().data_dir / "media", name, max_age=365 * 24 * 3600)
+    extension = name.rsplit(".", 1)[1]
+    image = extension in IMAGE_TYPES
+    response = send_from_directory(_settings().data_dir / "media", name, as_attachment=not image,
+                                   max_age=365 * 24 * 3600)
+    response.headers["Content-Type"] = MEDIA_TYPES[extension]  # as is: werkzeug would add a 2nd charset
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if not image:
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
     return response
 
 

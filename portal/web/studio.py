@@ -288,3 +288,34 @@ def upload_image(slug: str, lang: str):
                                error=messages[exc.code]), 413 if exc.code == "too_large" else 400
     return render_template("studio/upload_result.html", article=article, version=version, stored=stored, error=None)
 
+
+@bp.post("/articles/<slug>/<lang>/attachments")
+@role_required("writer")
+def upload_attachment(slug: str, lang: str):
+    """Upload a PDF, text or office file with its link text; shows the Markdown link to use."""
+    from flask_babel import gettext as _
+
+    from portal.studio.uploads import ATTACHMENT_MAX_BYTES, UploadError, store_attachment
+
+    article, version = _version(slug, lang)
+    upload = request.files.get("attachment")
+    data = upload.read(ATTACHMENT_MAX_BYTES + 1) if upload else b""
+    messages = {
+        "empty": _("Choose a file to attach."),
+        "too_large": _("The file is larger than 10 MB."),
+        "wrong_type": _("Only PDF files, plain text (.txt or .csv) and OpenDocument or Microsoft Office documents "
+                        "(.odt, .ods, .odp, .docx, .xlsx, .pptx) can be attached. Web pages, images, programs "
+                        "and other archives are not accepted; add pictures with “Add an image”."),
+        "description_required": _("Describe the file: the words become the link text readers see."),
+        "description_vague": _("Describe what the file contains, for example “Refund request form”: words like "
+                               "“click here” or “download”, a web address or a file name do not tell readers "
+                               "what the link is."),
+    }
+    try:
+        stored = store_attachment(current_app.config["SETTINGS"].data_dir / "media", data,
+                                  (upload.filename or "") if upload else "", request.form.get("description", ""))
+    except UploadError as exc:
+        return render_template("studio/upload_result.html", article=article, version=version, kind="attachment",
+                               error=messages[exc.code]), 413 if exc.code == "too_large" else 400
+    return render_template("studio/upload_result.html", article=article, version=version, kind="attachment",
+                           stored=stored, error=None)
