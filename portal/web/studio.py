@@ -220,49 +220,6 @@ def restore(slug: str, lang: str, number: int):
     return _step(slug, lang, lambda a, v: workflow.restore(v, number, current_user.email))
 
 
-@bp.get("/articles/<slug>/translations")
-@role_required("writer")
-def translations(slug: str):
-    from portal.translation.jobs import translation_service
-
-    article = kb.get_article(db.session, slug)
-    if article is None:
-        abort(404)
-    service = translation_service()
-    rows = []
-    for lang in current_app.config["SETTINGS"].languages:
-        version = article.version(lang)
-        rows.append({"lang": lang, "version": version,
-                     "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None})
-    return render_template("studio/translations.html", article=article, rows=rows)
-
-
-@bp.post("/articles/<slug>/translations/machine")
-@role_required("writer")
-def machine_translate_missing(slug: str):
-    """Queue machine translation into every language that has none (background jobs)."""
-    from portal.translation.jobs import schedule_pretranslation, translation_service
-
-    article = kb.get_article(db.session, slug)
-    if article is None:
-        abort(404)
-    queued = schedule_pretranslation(db.session, article, translation_service(), current_app.config["SETTINGS"].languages)
-    db.session.commit()
-    return redirect(url_for("studio.translations", slug=slug, queued=len(queued)), code=303)
-
-
-@bp.post("/articles/<slug>/<lang>/translate")
-@role_required("writer")
-def start_translation(slug: str, lang: str):
-    """Start (or continue) a human translation into ``lang``."""
-    article = kb.get_article(db.session, slug)
-    if article is None or lang not in current_app.config["SETTINGS"].languages or lang == article.source_lang:
-        abort(404)
-    workflow.start_translation(db.session, article, lang, current_user.email)
-    db.session.commit()
-    return redirect(url_for("studio.edit", slug=slug, lang=lang), code=303)
-
-
 @bp.post("/articles/<slug>/<lang>/images")
 @role_required("writer")
 def upload_image(slug: str, lang: str):
