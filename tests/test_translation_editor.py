@@ -130,7 +130,10 @@ def test_human_segments_win_everywhere_and_a_reviewed_translation_is_published_a
     assert approve_and_publish(studio, "reset-password", "pt-BR") == "machine_reviewed"
     article_page = studio.test_client().get("/pt-BR/articles/reset-password").get_data(as_text=True)
     assert "Tenha em mãos o seu e-mail." in article_page
-    assert "revisada" in article_page or "reviewed" in article_page  # labelled: machine translation, reviewed
+    assert "reviewed-notice" in article_page and "machine-notice" not in article_page
+    api = studio.test_client().get("/api/v1/articles/reset-password?lang=pt-BR").get_json()
+    assert api["machine_reviewed"] is True and api["machine_translated"] is False
+    assert api["translation"]["status"] == "machine_reviewed"
 
     # Another article with the same sentence gets the person's translation when machine-translated.
     with studio.app_context():

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from portal.db import db
 from portal.extensions import csrf, limiter
+from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # JSON API: no cookie authentication, so no CSRF exposure
@@ -233,6 +234,7 @@ def article(slug: str):
         "source_language": found.source_lang, "title": version.title, "summary": version.summary,
         "html": render(version.body, article_url=lambda s, f: url_for("public.article", lang=lang, slug=s) + f),
         "machine_translated": version.kind == "machine",
-        "stale": bool(version.stale_segments) and version.kind == "human",
+        "machine_reviewed": version.kind == KIND_MACHINE_REVIEWED,
+        "stale": bool(version.stale_segments) and version.kind in HUMAN_KINDS,
         "translation": {"status": status, "message": message},
     })

@@ -7,6 +7,7 @@ from portal.db import db
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
 from portal.kb.markdown import render
+from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.translation.jobs import translation_service
 from portal.extensions import limiter
 from portal.web import visit
@@ -150,7 +151,8 @@ def article(slug: str):
         version=version,
         showing_original=show_original,
         is_machine=machine,
-        is_stale=bool(version.stale_segments) and version.kind == "human",
+        is_stale=bool(version.stale_segments) and version.kind in HUMAN_KINDS,
+        is_reviewed_machine=version.kind == KIND_MACHINE_REVIEWED,
         voted=visit.has_voted(found.slug), vote=request.args.get("voted"),
         machine_translation_possible=machine_translation_possible,
         body_html=render(version.body, article_url=_article_url, **render_options),
