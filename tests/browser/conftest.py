@@ -57,7 +57,9 @@ STAFF_PASSWORD = "a long staff password 42"
 def live_app(tmp_path_factory, migrated_db_template, mail_server):
     from portal.db import db
     from portal.jobs import run_pending
-    from portal.kb.models import KIND_MACHINE
+    from sqlalchemy import select
+
+    from portal.kb.models import KIND_MACHINE, KIND_MACHINE_REVIEWED
     from portal.kb.service import get_article, save_version
     from portal.publishing import import_knowledge_base
 
@@ -70,10 +72,33 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
     write_article(extra, "english-only-guide", "en", "An English-only guide",
                   "## Before you start\n\nThis guide has no translation yet.\n\n| Step | What |\n|---|---|\n| 1 | `Open` |\n",
                   summary="Shown with a notice in other languages.", category="using-help")
+    # A Spanish translation made before its original changed (stale, with a source diff),
+    # and an article whose translations are machine output reviewed by a writer.
+    stale_body = "## Before you start\n\nKeep your phone nearby.\n\nOpen the settings page.\n"
+    write_article(extra, "stale-example", "en", "Turn on two-step sign-in", stale_body, category="using-help")
+    write_article(extra, "stale-example", "es", "Activa el inicio de sesión en dos pasos",
+                  "## Antes de empezar\n\nTen el teléfono cerca.\n\nAbre la página de ajustes.\n",
+                  translation_of="en", category="using-help")
+    write_article(extra, "reviewed-example", "en", "Close your account", "Closing your account deletes your data.\n",
+                  summary="What happens when you leave.", category="using-help")
+    changed = data_dir / "changed-kb"
+    write_article(changed, "stale-example", "en", "Turn on two-step sign-in",
+                  stale_body.replace("Keep your phone nearby.", "Keep your phone or security key nearby."),
+                  category="using-help")
     with app.app_context():
-        for directory in (SHIPPED_KB, extra):
+        for directory in (SHIPPED_KB, extra, changed):
             report, _ = import_knowledge_base(db.session, directory)
             assert not report.errors, report.errors
+        reviewed = get_article(db.session, "reviewed-example").source
+        for lang in app.config["SETTINGS"].languages:
+            if lang != "en":
+                save_version(db.session, reviewed.article, lang, title=reviewed.title, summary=reviewed.summary,
+                             body=reviewed.body, kind=KIND_MACHINE_REVIEWED, produced_by="test/1")
+        from portal.jobs.batches import create_batch
+        from portal.jobs.models import Job
+
+        waiting = db.session.scalars(select(Job).where(Job.kind == "translate_article").limit(3)).all()
+        app.test_batch_id = create_batch(db.session, "stale-example", waiting, "test").id
         # A machine version of one article in every language, so the machine-translation
         # notice is audited in every UI language (content: the source, relabelled).
         article = get_article(db.session, "reset-your-password")

@@ -11,6 +11,7 @@ PAGE_TYPES = {
     "article-fallback": "/{lang}/articles/english-only-guide",
     "article-original": "/{lang}/articles/search-the-help-portal?original=1",
     "article-machine": "/{lang}/articles/reset-your-password",
+    "article-machine-reviewed": "/{lang}/articles/reviewed-example",
     "search-results": "/{lang}/search?q=password",
     "search-empty": "/{lang}/search?q=zzzxqy",
     "not-found": "/{lang}/no-such-page",
@@ -86,7 +87,11 @@ def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang)
     sign_in(page, base_url, lang)
     for path in ("/desk/", f"/desk/tickets/{ticket_id}", "/studio/", "/studio/articles/new",
                  "/studio/articles/charged-twice/en/edit", "/studio/articles/charged-twice/en/history",
-                 "/studio/articles/charged-twice/translations", "/studio/reports/", "/desk/jobs"):
+                 "/studio/articles/charged-twice/translations", "/studio/reports/", "/desk/jobs",
+                 "/studio/articles/stale-example/es/segments", "/studio/articles/stale-example/pt-BR/segments",
+                 f"/studio/batches/{live_app.test_batch_id}",
+                 f"/studio/articles/stale-example/translations?batch={live_app.test_batch_id}",
+                 "/studio/?category=using-help"):
         audit(path)
     context.close()
     assert not failures, "\n\n".join(failures)
