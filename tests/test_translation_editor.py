@@ -128,6 +128,8 @@ def test_human_segments_win_everywhere_and_a_reviewed_translation_is_published_a
     wanda.post("/studio/articles/reset-password/pt-BR/segments", data=form_data(
         html, texts={"You need your email address.": "Tenha em mãos o seu e-mail."}, reviewed=everything))
     assert approve_and_publish(studio, "reset-password", "pt-BR") == "machine_reviewed"
+    panel = wanda.get("/studio/articles/reset-password/translations").get_data(as_text=True)
+    assert "Machine translation, reviewed" in panel and "bergamot/" in panel and "wanda@example.org" in panel
     article_page = studio.test_client().get("/pt-BR/articles/reset-password").get_data(as_text=True)
     assert "Tenha em mãos o seu e-mail." in article_page
     assert "reviewed-notice" in article_page and "machine-notice" not in article_page
@@ -279,3 +281,26 @@ def test_article_bulk_translation_reports_progress_on_the_panel(studio):
         run_pending(db.session)
     done = wanda.get(started.headers["Location"]).get_data(as_text=True)
     assert "Complete. Finished: 1 of 1." in done and "Machine translation" in done
+
+
+def test_a_machine_refresh_over_a_draft_keeps_the_writers_segments(studio):
+    """The source changes while a post-edit is only a draft: the machine version is refreshed,
+    and it carries the writer's segments (from the memory), which the editor shows as human."""
+    wanda = signed_in(studio)
+    html = wanda.get("/studio/articles/reset-password/pt-BR/segments").get_data(as_text=True)
+    wanda.post("/studio/articles/reset-password/pt-BR/segments", data=form_data(
+        html, texts={"Before you start": "Antes de mais nada"}))
+    with studio.app_context():
+        source = db.session.scalar(select(Article).where(Article.slug == "reset-password")).source
+        workflow.save_draft(source, title=source.title, summary=source.summary, author="wanda@example.org",
+                            body=BODY.replace("Open the settings page to begin.", "Open the settings page first."),
+                            base_revision=workflow.latest(source).number)
+        db.session.commit()
+    assert approve_and_publish(studio, "reset-password", "en") == "source"
+    with studio.app_context():
+        machine = db.session.scalar(select(Article).where(Article.slug == "reset-password")).version("pt-BR")
+        assert machine.kind == "machine" and "## Antes de mais nada" in machine.body
+        assert machine.status == "published" and not workflow.has_draft(machine)
+    page = wanda.get("/studio/articles/reset-password/pt-BR/segments").get_data(as_text=True)
+    heading = page[page.index("Antes de mais nada") - 2000:page.index("Antes de mais nada")]
+    assert heading.rfind("segment-human") > heading.rfind("segment-machine")

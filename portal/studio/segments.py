@@ -120,13 +120,17 @@ def build_segments(session: Session, article: Article, lang: str) -> list[Segmen
     target = article.version(lang)
     if target is not None:
         _align_with_translation(target, source, rows)
-    missing = [row.source for row in rows if row.source.strip() and (row.state in (MISSING, STALE))]
-    known = memory_suggestions(session, article.source_lang, lang, missing)
+    wanted = [row.source for row in rows if row.source.strip() and row.state in (MISSING, STALE, MACHINE)]
+    known = memory_suggestions(session, article.source_lang, lang, wanted)
     for row in rows:
         if not row.source.strip() or row.source not in known:
             continue
         text, engine = known[row.source]
-        if row.state == MISSING:
+        if row.state == MACHINE:
+            # Machine output that carries a person's segment (the refresh used the memory).
+            if engine == HUMAN and memory.normalise(text) == memory.normalise(row.text):
+                row.state = HUMAN_STATE
+        elif row.state == MISSING:
             row.text, row.origin = text, "memory"
             row.state = HUMAN_STATE if engine == HUMAN else MACHINE
         elif row.state == STALE and text != row.text:

@@ -128,9 +128,12 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
     if version.lang == version.article.source_lang:
         version.kind = KIND_SOURCE
     elif aligned and "machine_reviewed" in aligned.get("states", []):
+        engine = version.produced_by if "/" in (version.produced_by or "") else ""
         version.kind = KIND_MACHINE_REVIEWED
+        version.produced_by = " · ".join(part for part in (engine, last.author) if part)[:200]
     else:
         version.kind = KIND_HUMAN
+        version.produced_by = (last.author or version.produced_by)[:200]
     version.content_hash = content_hash(title=last.title, summary=last.summary, body=last.body,
                                         status=STATUS_PUBLISHED, extra=version.extra or {}, kind=version.kind)
     version.review_state, version.review_note = "", ""

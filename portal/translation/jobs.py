@@ -42,12 +42,10 @@ def schedule_pretranslation(session: Session, article: Article, service: Transla
         if lang == article.source_lang or service.engine_for(article.source_lang, lang) is None:
             continue
         existing = article.version(lang)
-        if existing is not None and existing.kind in HUMAN_KINDS:
+        if _human_owned(existing):
             continue
         if existing is not None and existing.source_revision == source.current_revision and not existing.stale_segments:
             continue
-        if existing is not None and _has_pending_draft(existing):
-            continue  # a writer is translating it by hand
         scheduled.append(enqueue(session, TRANSLATE_ARTICLE, {"article_id": article.id, "lang": lang},
                                  dedupe_key=f"{TRANSLATE_ARTICLE}:{article.id}:{lang}"))
     return scheduled
@@ -80,11 +78,8 @@ def translate_article(payload: dict) -> dict:
         return {"skipped": "article gone"}
     lang = payload["lang"]
     existing = article.version(lang)
-    if existing is not None and existing.kind in HUMAN_KINDS:
+    if _human_owned(existing):
         return {"skipped": "human translation exists"}
-    if existing is not None and _has_pending_draft(existing):
-        # A writer took this translation over; their draft replaces it when published.
-        return {"skipped": "a writer's translation draft is pending"}
     source = article.source
     service = translation_service()
     src = article.source_lang
@@ -108,9 +103,14 @@ def translate_article(payload: dict) -> dict:
     return {"lang": lang, "engine": document.engine, "untranslated_blocks": document.untranslated_blocks}
 
 
-def _has_pending_draft(version) -> bool:
-    last = version.revisions[-1] if version.revisions else None
-    return last is not None and last.number > (version.current_revision or 0)
+def _human_owned(version) -> bool:
+    """A published translation people answer for: machine output never replaces it.
+
+    A writer's unpublished draft does not block machine translation: its human
+    segments are already in the memory, so the refreshed machine version carries
+    them, and the side-by-side editor picks up from there.
+    """
+    return version is not None and version.kind in HUMAN_KINDS and version.status == STATUS_PUBLISHED
 
 
 @register("translate_query")
