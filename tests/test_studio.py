@@ -202,3 +202,37 @@ def test_image_uploads_require_alt_text_and_are_checked_by_content(studio):
     assert 'alt="The billing page"' in html and 'alt=""' in html
     assert "<img" not in render("![x](javascript:alert(1))")  # left as plain text, never an image
     assert "<img" not in render("![y](https://evil.example/p.png)")
+
+
+def test_topic_and_tags_are_edited_in_the_editor_and_bad_input_saves_nothing(studio):
+    wanda = studio.test_client()
+    sign_in(wanda, "wanda@example.org")
+    with studio.app_context():
+        from portal.kb.service import get_or_create_category
+
+        get_or_create_category(db.session, "billing")
+        get_or_create_category(db.session, "account")
+        db.session.commit()
+    token = csrf(wanda.get("/studio/articles/new").get_data(as_text=True))
+    wanda.post("/studio/articles/new", data={"csrf_token": token, "title": "Invoices", "slug": "invoices", "lang": "en",
+                                             "body": "Find your invoices.\n", "category": "billing", "tags": "pdf, PDF , tax"})
+    editor = wanda.get("/studio/articles/invoices/en/edit").get_data(as_text=True)
+    assert '<option value="billing" selected>' in editor and 'value="pdf, tax"' in editor
+    saved = wanda.post("/studio/articles/invoices/en/edit", data={
+        "csrf_token": token, "action": "save", "title": "Invoices", "body": "Find your invoices.\n",
+        "base_revision": "1", "category": "account", "tags": "receipts"})
+    assert saved.status_code == 303
+    with studio.app_context():
+        article = db.session.scalar(select(Article).where(Article.slug == "invoices"))
+        assert article.category.slug == "account" and article.tags == ["receipts"]
+    refused = wanda.post("/studio/articles/invoices/en/edit", data={
+        "csrf_token": token, "action": "save", "title": "Invoices", "body": "Changed.\n",
+        "base_revision": "2", "category": "no-such-topic", "tags": "x"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Choose a topic from the list." in page and "Changed." in page
+    with studio.app_context():
+        article = db.session.scalar(select(Article).where(Article.slug == "invoices"))
+        assert article.category.slug == "account" and len(article.version("en").revisions) == 2  # nothing half-saved
+    empty_title = wanda.post("/studio/articles/invoices/en/edit", data={
+        "csrf_token": token, "action": "save", "title": " ", "body": "x", "base_revision": "2"})
+    assert empty_title.status_code == 400 and "The title cannot be empty." in empty_title.get_data(as_text=True)

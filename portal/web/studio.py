@@ -77,7 +77,7 @@ def new_article():
     error = None
     if request.method == "POST":
         category = db.session.scalar(select(Category).where(Category.slug == form.get("category"))) if form.get("category") else None
-        tags = [t.strip() for t in (form.get("tags") or "").split(",") if t.strip()]
+        tags = parse_tags(form.get("tags", ""))
         lang = form.get("lang") if form.get("lang") in current_app.config["SETTINGS"].languages else g.lang
         try:
             version = workflow.create_article(db.session, slug=(form.get("slug") or "").strip(), lang=lang,
@@ -108,6 +108,7 @@ def edit(slug: str, lang: str):
                 workflow.save_draft(version, title=copy["title"], summary=copy["summary"], body=copy["body"],
                                     author=current_user.email, base_revision=copy["revision"],
                                     note=request.form.get("note", ""))
+                metadata_changed = version.lang == article.source_lang and _apply_metadata(article, request.form)
             except workflow.EditConflict as exc:
                 db.session.rollback()
                 conflict = {"latest": exc.latest, "diff": workflow.diff(exc.latest.body, copy["body"])}
@@ -117,13 +118,49 @@ def edit(slug: str, lang: str):
                 conflict, status = {"error": exc.code}, 400
             else:
                 db.session.commit()
+                if metadata_changed:
+                    _reindex(article)
                 return redirect(url_for("studio.edit", slug=slug, lang=lang, saved=1), code=303)
     from accessibility import lint_markdown
 
     findings = lint_markdown(copy["body"], lang, copy["title"])
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     return render_template("studio/edit.html", article=article, version=version, copy=copy, conflict=conflict,
-                           findings=findings, preview_html=_preview(copy["body"]),
-                           has_draft=workflow.has_draft(version)), status
+                           findings=findings, preview_html=_preview(copy["body"]), categories=categories,
+                           category_name=kb.category_name, has_draft=workflow.has_draft(version)), status
+
+
+def parse_tags(text: str) -> list[str]:
+    """Comma-separated tags, trimmed, without duplicates (first spelling kept), at most 20."""
+    tags: dict[str, str] = {}
+    for tag in (text or "").split(","):
+        tag = " ".join(tag.split())[:50]
+        if tag and tag.casefold() not in tags:
+            tags[tag.casefold()] = tag
+    return list(tags.values())[:20]
+
+
+def _apply_metadata(article: Article, form) -> bool:
+    """Topic and tags belong to the article (every language) and apply on save; True if changed."""
+    if "category" not in form and "tags" not in form:
+        return False
+    slug = form.get("category") or ""
+    category = db.session.scalar(select(Category).where(Category.slug == slug)) if slug else None
+    if slug and category is None:
+        raise workflow.WorkflowError("unknown_category")
+    tags = parse_tags(form.get("tags", ""))
+    changed = article.category_id != (category.id if category else None) or list(article.tags or []) != tags
+    article.category, article.tags = category, tags
+    return changed
+
+
+def _reindex(article: Article) -> None:
+    from portal.jobs.hooks import run_hooks
+
+    for version in article.versions:
+        if version.status == STATUS_PUBLISHED:
+            run_hooks("article_version_changed", db.session, article_id=article.id, lang=version.lang)
+    db.session.commit()
 
 
 @bp.post("/preview")
