@@ -115,6 +115,7 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
         for lang in app.config["SETTINGS"].languages:
             create_user(db.session, f"agent-{lang.lower()}@example.org", f"Agent {lang}", STAFF_PASSWORD,
                         ["agent", "writer", "admin"], lang)
+        create_user(db.session, "agent-only@example.org", "Agent only", STAFF_PASSWORD, ["agent"], "en")
         db.session.commit()
     return app
 
