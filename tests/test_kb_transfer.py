@@ -113,3 +113,33 @@ def test_gnome_corpus_imports_cleanly_and_is_timed(session, tmp_path):
     again = import_directory(session, GNOME_CORPUS)
     print(f"re-import (nothing changed) in {again.seconds:.2f} s")
     assert again.unchanged == 2693 and again.changed == []
+
+
+def test_who_made_a_translation_survives_export_and_import(session, tmp_path, make_app):
+    from portal.kb.models import KIND_MACHINE, KIND_MACHINE_REVIEWED
+    from portal.kb.service import get_article, save_version
+
+    write_article(tmp_path / "in", "faq", "en", "Questions", "Answers.\n")
+    import_directory(session, tmp_path / "in")
+    article = get_article(session, "faq")
+    save_version(session, article, "pt-BR", title="Perguntas", body="Respostas.\n", kind=KIND_MACHINE)
+    save_version(session, article, "es", title="Preguntas", body="Respuestas.\n", kind=KIND_MACHINE_REVIEWED)
+    save_version(session, article, "fr", title="Questions", body="Réponses.\n", kind=KIND_HUMAN)
+    session.commit()
+    export_directory(session, tmp_path / "out", include_machine=True)
+    assert read_article(tmp_path / "out" / "faq" / "es.md").translated_by == "machine-reviewed"
+    assert "translated_by" not in (tmp_path / "out" / "faq" / "fr.md").read_text(encoding="utf-8")
+
+    fresh = make_app()
+    with fresh.app_context():
+        from portal.db import db
+
+        report = import_directory(db.session, tmp_path / "out")
+        assert not report.errors
+        kinds = {v.lang: v.kind for v in get_article(db.session, "faq").versions}
+        assert kinds == {"en": KIND_SOURCE, "pt-BR": KIND_MACHINE, "es": KIND_MACHINE_REVIEWED, "fr": KIND_HUMAN}
+
+    write_article(tmp_path / "bad", "faq", "en", "Questions", "Answers.\n")
+    write_article(tmp_path / "bad", "faq", "de", "Fragen", "Antworten.\n", translation_of="en", translated_by="robot")
+    report = import_directory(session, tmp_path / "bad")
+    assert report.errors and "translated_by" in report.errors[0][1]

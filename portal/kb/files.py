@@ -14,7 +14,9 @@ import yaml
 
 from portal.kb.models import STATUS_DRAFT, STATUS_PUBLISHED
 
-KNOWN_KEYS = ("title", "summary", "category", "lang", "translation_of", "tags", "status")
+KNOWN_KEYS = ("title", "summary", "category", "lang", "translation_of", "translated_by", "tags", "status")
+#: Who made a translation, as written in files (absent: a person).
+TRANSLATED_BY = ("person", "machine", "machine-reviewed")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_FILE_BYTES = 1_000_000
@@ -33,6 +35,7 @@ class ArticleFile:
     summary: str = ""
     category: str | None = None
     translation_of: str | None = None
+    translated_by: str = "person"
     tags: list[str] = field(default_factory=list)
     status: str = STATUS_PUBLISHED
     extra: dict = field(default_factory=dict)
@@ -87,6 +90,9 @@ def parse_article(text: str, slug: str, file_lang: str) -> ArticleFile:
     translation_of = meta.get("translation_of")
     if translation_of is not None and not LANG_PATTERN.match(str(translation_of)):
         raise ArticleFileError(f"'translation_of' {translation_of!r} is not a language code")
+    translated_by = meta.get("translated_by") or "person"
+    if translated_by not in TRANSLATED_BY:
+        raise ArticleFileError(f"'translated_by' must be one of {', '.join(TRANSLATED_BY)}, not {translated_by!r}")
     extra = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
     return ArticleFile(
         slug=slug,
@@ -96,6 +102,7 @@ def parse_article(text: str, slug: str, file_lang: str) -> ArticleFile:
         body=body.lstrip("\r\n"),
         category=category,
         translation_of=str(translation_of) if translation_of else None,
+        translated_by=translated_by,
         tags=[str(tag) for tag in tags],
         status=status,
         extra=_jsonable(extra),
@@ -134,6 +141,8 @@ def dump_article(article: ArticleFile) -> str:
     meta["lang"] = article.lang
     if article.translation_of:
         meta["translation_of"] = article.translation_of
+    if article.translated_by != "person":
+        meta["translated_by"] = article.translated_by
     if article.tags:
         meta["tags"] = list(article.tags)
     if article.status != STATUS_PUBLISHED:

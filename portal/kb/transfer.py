@@ -22,10 +22,13 @@ from portal.kb.files import (
     load_categories,
     read_article,
 )
-from portal.kb.models import KIND_HUMAN, KIND_MACHINE, KIND_SOURCE, Article, Category
+from portal.kb.models import KIND_HUMAN, KIND_MACHINE, KIND_MACHINE_REVIEWED, KIND_SOURCE, Article, Category
 from portal.kb.service import get_or_create_category, save_version
 
 CATEGORIES_FILE = "_categories.yml"
+
+FILE_KINDS = {"person": KIND_HUMAN, "machine": KIND_MACHINE, "machine-reviewed": KIND_MACHINE_REVIEWED}
+KIND_TO_FILE = {kind: name for name, kind in FILE_KINDS.items()}
 
 
 @dataclass
@@ -137,7 +140,7 @@ def import_directory(session: Session, directory: Path) -> ImportReport:
                 report.errors.append((str(path), f"'translation_of: {parsed.translation_of}' but the original is {source_lang!r}"))
                 continue
             is_new = article.version(lang) is None
-            kind = KIND_SOURCE if lang == source_lang else KIND_HUMAN
+            kind = KIND_SOURCE if lang == source_lang else FILE_KINDS[parsed.translated_by]
             _, changed = save_version(
                 session, article, lang,
                 title=parsed.title, summary=parsed.summary, body=parsed.body,
@@ -193,6 +196,7 @@ def export_directory(session: Session, directory: Path, include_machine: bool = 
                         body=version.body,
                         category=article.category.slug if article.category else None,
                         translation_of=None if version.lang == article.source_lang else article.source_lang,
+                        translated_by=KIND_TO_FILE.get(version.kind, "person"),
                         tags=list(article.tags or []),
                         status=version.status,
                         extra=dict(version.extra or {}),
