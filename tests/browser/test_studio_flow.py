@@ -21,6 +21,10 @@ def test_write_lint_fix_review_publish_and_find(browser, base_url, live_app):
     writer.get_by_role("button", name="Create draft").click()
     writer.wait_for_url(re.compile(r"/studio/articles/redeem-a-gift-card/en/edit"))
     expect(writer.locator("#lint-results")).to_contain_text("line 6")
+    writer.locator("#lint-results").get_by_role("link", name="line 6").click()  # the finding leads to its place
+    expect(writer.locator("#body")).to_be_focused()
+    assert writer.evaluate("() => { const b = document.getElementById('body');"
+                           " return b.value.slice(b.selectionStart, b.selectionEnd); }") == "![](gift.png)"
     expect(writer.locator("#preview h2")).to_have_text("Steps")
 
     writer.get_by_role("button", name="Submit for review").click()

@@ -57,3 +57,22 @@
     });
   });
 }());
+/* Lint findings link to their place: the text field gets focus with that line selected
+   (without JavaScript the link still moves focus to the text field). */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a.finding-link[data-line]") : null;
+    var body = document.getElementById("body");
+    if (!link || !body) { return; }
+    event.preventDefault();
+    var lines = body.value.split("\n"), wanted = Math.max(1, parseInt(link.getAttribute("data-line"), 10) || 1);
+    var start = 0;
+    for (var i = 0; i < wanted - 1 && i < lines.length; i++) { start += lines[i].length + 1; }
+    var end = start + (lines[wanted - 1] || "").length;
+    body.focus();
+    body.setSelectionRange(start, end);
+    var lineHeight = parseFloat(getComputedStyle(body).lineHeight) || 20;
+    body.scrollTop = Math.max(0, (wanted - 3) * lineHeight);
+  });
+}());
