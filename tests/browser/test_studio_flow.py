@@ -82,7 +82,7 @@ def test_write_lint_fix_review_publish_and_find(browser, base_url, live_app):
     boxes = writer.get_by_role("checkbox", name="I reviewed this translation and it is correct")
     for index in range(boxes.count()):
         boxes.nth(index).check()
-    heading = writer.get_by_role("group", name=re.compile(r"^Heading 3"))
+    heading = writer.get_by_role("group", name=re.compile(r"^3\. Heading"))
     heading.get_by_role("textbox").fill("Passo a passo")
     writer.get_by_role("button", name="Save translation draft").click()
     expect(writer.get_by_role("status")).to_contain_text("segments are now in the translation memory")
