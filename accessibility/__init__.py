@@ -5,7 +5,7 @@
 scores how easy a text is to read. ``vendor/`` holds axe-core for the browser
 tests and is not Python.
 """
-from accessibility.lint import ERROR, WARNING, Finding, has_errors, lint_markdown
+from accessibility.lint import ERROR, WARNING, Finding, has_errors, lint_markdown, localize
 from accessibility.readability import THRESHOLDS as READABILITY_THRESHOLDS
 from accessibility.readability import readability
 
@@ -16,5 +16,6 @@ __all__ = [
     "Finding",
     "has_errors",
     "lint_markdown",
+    "localize",
     "readability",
 ]

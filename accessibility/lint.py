@@ -33,6 +33,10 @@ Rules (rule id, severity):
 - ``color-only`` (warning): instructions that identify something by colour
   alone ("the red button", "highlighted in yellow", "el botón rojo", ...).
 
+Messages are English; each finding also carries its message as a catalog template
+(``N_``-marked, extracted into ``translations/messages.pot``) with ``params``, and
+``finding.localized(gettext)`` gives it in the UI language.
+
 Code (fenced, indented and inline) is never checked. ``lint_markdown`` never
 raises: a rule that fails on odd input is logged and skipped.
 """
@@ -81,15 +85,56 @@ MAX_BODY_CHARS = 1_000_000  # the file format's own limit (portal.kb.files.MAX_F
 EXCERPT_CHARS = 80
 
 
+def N_(template: str) -> str:
+    """Marks a message template for extraction into the UI catalogs (``pybabel -k N_``)."""
+    return template
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One accessibility problem at one place in an article body."""
+    """One accessibility problem at one place in an article body.
+
+    ``message`` is English (the command line shows it); ``template % params`` gives
+    the same text, and :meth:`localized` gives it in another language.
+    """
 
     rule: str  # machine id, e.g. "image-alt"
     severity: str  # "error" (blocks publishing) | "warning" (shown, does not block)
     message: str  # English, says what is wrong and how to fix it
     line: int  # 1-based line in the Markdown body
     excerpt: str  # the offending text, at most 80 characters
+    params: dict[str, str] = field(default_factory=dict, compare=False)  # for template's %(name)s
+    template: str = ""  # the English message with %(name)s placeholders: the catalogs' msgid
+    # Params that name a language, by its code, so a translation names it in the reader's language.
+    language_params: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def localized(self, gettext, ui_lang: str | None = None) -> str:
+        """The message translated by ``gettext`` (e.g. ``flask_babel.gettext``).
+
+        With ``ui_lang`` the languages a message names are named in that language.
+        A translation with broken placeholders gives the English message.
+        """
+        if not self.template:
+            return self.message
+        params = dict(self.params)
+        if ui_lang and self.language_params:
+            params.update({key: _language_name(code, ui_lang) for key, code in self.language_params.items()})
+        try:
+            return gettext(self.template) % params
+        except (KeyError, ValueError, TypeError):
+            return self.message
+
+
+def localize(finding: Finding, gettext, ui_lang: str | None = None) -> str:
+    """``finding.localized(gettext, ui_lang)``."""
+    return finding.localized(gettext, ui_lang)
+
+
+def _finding(rule: str, severity: str, line: int, excerpt: str, template: str,
+             languages: dict[str, str] | None = None, **params) -> Finding:
+    """A finding whose message is ``template`` filled in with ``params`` (made strings)."""
+    params = {key: str(value) for key, value in params.items()}
+    return Finding(rule, severity, template % params, line, excerpt, params, template, dict(languages or {}))
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
@@ -366,18 +411,19 @@ def _rule_image_alt(blocks: list[_Inline], out: list[Finding]) -> None:
             excerpt = _excerpt(f"![{image.alt}]({image.src})")
             stem = image.src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             if not alt:
-                message = ("Image has no alt text. Describe what the image shows in the brackets, "
-                           "e.g. ![The Save button at the top of the form](…); if it is purely "
-                           "decorative, write ![decorative](…).")
+                template = N_("Image has no alt text. Describe what the image shows in the brackets, "
+                              "e.g. ![The Save button at the top of the form](…); if it is purely "
+                              "decorative, write ![decorative](…).")
             elif _FILE_NAME.match(alt) or _CAMERA_NAME.match(alt) or (stem and alt == stem):
-                message = (f"The alt text “{_excerpt(alt)}” is a file name, which tells screen-reader "
-                           "users nothing. Describe what the image shows instead.")
+                template = N_("The alt text “%(alt)s” is a file name, which tells screen-reader "
+                              "users nothing. Describe what the image shows instead.")
+                alt = _excerpt(alt)
             elif _fold(alt) in _PLACEHOLDER_ALT_FOLDED:
-                message = (f"The alt text “{alt}” only says that this is an image (screen readers "
-                           "announce that already). Describe what the image shows instead.")
+                template = N_("The alt text “%(alt)s” only says that this is an image (screen readers "
+                              "announce that already). Describe what the image shows instead.")
             else:
                 continue
-            out.append(Finding("image-alt", ERROR, message, image.line, excerpt))
+            out.append(_finding("image-alt", ERROR, image.line, excerpt, template, alt=alt))
 
 
 def _rule_headings(tokens, title: str, out: list[Finding]) -> None:
@@ -396,22 +442,25 @@ def _rule_headings(tokens, title: str, out: list[Finding]) -> None:
         line = token.map[0] + 1 if token.map else last_line
         excerpt = _excerpt(f"{'#' * level} {text}")
         if level == 1:
-            same = title and _fold(text) == _fold(title)
-            message = ("Level-1 heading in the body: the page already shows the article title "
-                       + (f"“{_excerpt(title)}” " if title else "")
-                       + "as its only h1. "
-                       + ("Remove this heading, it repeats the title." if same else
-                          "Use ## for the body's top-level sections."))
-            out.append(Finding("multiple-h1", ERROR, message, line, excerpt))
+            if not title:
+                template = N_("Level-1 heading in the body: the page already shows the article title "
+                              "as its only h1. Use ## for the body's top-level sections.")
+            elif _fold(text) == _fold(title):
+                template = N_("Level-1 heading in the body: the page already shows the article title "
+                              "“%(title)s” as its only h1. Remove this heading, it repeats the title.")
+            else:
+                template = N_("Level-1 heading in the body: the page already shows the article title "
+                              "“%(title)s” as its only h1. Use ## for the body's top-level sections.")
+            out.append(_finding("multiple-h1", ERROR, line, excerpt, template, title=_excerpt(title)))
         elif level > previous + 1:
             if previous == 1:
-                message = (f"The first heading is h{level}, but sections start at h2 (## — the title "
-                           f"is the h1). Use {'#' * 2} here so no heading level is skipped.")
+                template = N_("The first heading is h%(level)s, but sections start at h2 (## — the "
+                              "title is the h1). Use ## here so no heading level is skipped.")
             else:
-                message = (f"Heading level jumps from h{previous} to h{level}. Use "
-                           f"{'#' * (previous + 1)} (h{previous + 1}) so screen-reader users can "
-                           "follow the outline.")
-            out.append(Finding("heading-skip", ERROR, message, line, excerpt))
+                template = N_("Heading level jumps from h%(previous)s to h%(level)s. Use %(marks)s "
+                              "(h%(next)s) so screen-reader users can follow the outline.")
+            out.append(_finding("heading-skip", ERROR, line, excerpt, template, level=level,
+                                previous=previous, next=previous + 1, marks="#" * (previous + 1)))
         previous = level
 
 
@@ -467,39 +516,38 @@ def _rule_links(blocks: list[_Inline], out: list[Finding]) -> None:
             if link.autolink:
                 if href.lower().startswith("mailto:"):
                     continue  # an e-mail address reads fine
-                out.append(Finding(
-                    "bare-url", WARNING,
-                    f"The URL “{_excerpt(text)}” is the link text; screen readers read it out character "
-                    "by character. Write [a description of the page](URL) instead.",
-                    link.line, _excerpt(f"<{text}>")))
+                out.append(_finding(
+                    "bare-url", WARNING, link.line, _excerpt(f"<{text}>"),
+                    N_("The URL “%(url)s” is the link text; screen readers read it out character "
+                       "by character. Write [a description of the page](URL) instead."),
+                    url=_excerpt(text)))
                 continue
             if not text.strip():
-                out.append(Finding(
-                    "link-text", ERROR,
-                    "Link has no text, so screen readers can only announce its address. Put words "
-                    "that say where it goes between the brackets.",
-                    link.line, _excerpt(f"[]({href})")))
+                out.append(_finding(
+                    "link-text", ERROR, link.line, _excerpt(f"[]({href})"),
+                    N_("Link has no text, so screen readers can only announce its address. Put words "
+                       "that say where it goes between the brackets.")))
             elif _URL_TEXT.match(text.strip()) or text.strip() == href.strip():
-                out.append(Finding(
-                    "bare-url", WARNING,
-                    f"The URL “{_excerpt(text)}” is the link text. Write a short description of the "
-                    "destination instead, e.g. [Download your data](URL).",
-                    link.line, _excerpt(f"[{text}]({href})")))
+                out.append(_finding(
+                    "bare-url", WARNING, link.line, _excerpt(f"[{text}]({href})"),
+                    N_("The URL “%(url)s” is the link text. Write a short description of the "
+                       "destination instead, e.g. [Download your data](URL)."),
+                    url=_excerpt(text)))
             elif _fold(text) in _VAGUE_LINK_TEXT_FOLDED:
-                out.append(Finding(
-                    "link-text", ERROR,
-                    f"The link text “{text}” does not say where the link goes; screen-reader users "
-                    "often list links out of context. Use the destination's name or what it does, "
-                    "e.g. [Reset your password](…).",
-                    link.line, _excerpt(f"[{text}]({href})")))
+                out.append(_finding(
+                    "link-text", ERROR, link.line, _excerpt(f"[{text}]({href})"),
+                    N_("The link text “%(text)s” does not say where the link goes; screen-reader users "
+                       "often list links out of context. Use the destination's name or what it does, "
+                       "e.g. [Reset your password](…)."),
+                    text=text))
         for text, line in block.loose_text:
             for match in _BARE_URL.finditer(text):
                 url = match.group(0).rstrip(".,;:!?)]}»”’'")
-                out.append(Finding(
-                    "bare-url", WARNING,
-                    f"Bare URL “{_excerpt(url)}” in the text. Make it a link with descriptive text, "
-                    "e.g. [the name of the page](URL).",
-                    line, _excerpt(url)))
+                out.append(_finding(
+                    "bare-url", WARNING, line, _excerpt(url),
+                    N_("Bare URL “%(url)s” in the text. Make it a link with descriptive text, "
+                       "e.g. [the name of the page](URL)."),
+                    url=_excerpt(url)))
 
 
 _RAW_TABLE = re.compile(r"<\s*table\b", re.IGNORECASE)
@@ -517,35 +565,41 @@ def _rule_tables(tokens, blocks: list[_Inline], lines: list[str], out: list[Find
                 j += 1
             if headers and not any(headers):
                 line = token.map[0] + 1 if token.map else 1
-                out.append(Finding(
-                    "table-header", ERROR,
-                    "This table's header row is empty. Give every column a header that names what "
-                    "the column holds, so screen readers can announce it with each cell.",
-                    line, _excerpt(lines[line - 1] if 0 < line <= len(lines) else "")))
+                out.append(_finding(
+                    "table-header", ERROR, line, _excerpt(lines[line - 1] if 0 < line <= len(lines) else ""),
+                    N_("This table's header row is empty. Give every column a header that names what "
+                       "the column holds, so screen readers can announce it with each cell.")))
         elif token.type == "paragraph_open" and token.map:
             start, end = token.map
             rows = lines[start:end]
             if len(rows) >= 2 and all(_PIPE_ROW.match(row) for row in rows):
-                out.append(Finding(
-                    "table-header", ERROR,
-                    "These rows look like a table but have no header row: add a header row and a "
-                    "delimiter row (| --- | --- |) under it, so it becomes a table with column headers.",
-                    start + 1, _excerpt(rows[0])))
+                out.append(_finding(
+                    "table-header", ERROR, start + 1, _excerpt(rows[0]),
+                    N_("These rows look like a table but have no header row: add a header row and a "
+                       "delimiter row (| --- | --- |) under it, so it becomes a table with column headers.")))
     for block in blocks:
         for text, line in block.loose_text:
             if _RAW_TABLE.search(text):
-                out.append(Finding(
-                    "table-header", ERROR,
-                    "Raw HTML table: HTML is shown as text on the page. Use a Markdown table with a "
-                    "header row (| Column | Column |, then | --- | --- |).",
-                    line, _excerpt(text[_RAW_TABLE.search(text).start():])))
+                out.append(_finding(
+                    "table-header", ERROR, line, _excerpt(text[_RAW_TABLE.search(text).start():]),
+                    N_("Raw HTML table: HTML is shown as text on the page. Use a Markdown table with a "
+                       "header row (| Column | Column |, then | --- | --- |).")))
 
 
 def _rule_lengths(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
     cjk = lang in CJK_LANGUAGES
     # CJK text is measured in characters, everything else in words.
     measure = cjk_length if cjk else (lambda text: len(words(text)))
-    unit = "characters" if cjk else "words"
+    if cjk:
+        sentence_template = N_("This sentence has %(size)s characters (more than %(limit)s). Split it into "
+                               "shorter sentences, or turn a series of steps or items into a list.")
+        paragraph_template = N_("This paragraph has %(size)s characters (more than %(limit)s). Break it "
+                                "into shorter paragraphs, or use a list or subheadings.")
+    else:
+        sentence_template = N_("This sentence has %(size)s words (more than %(limit)s). Split it into "
+                               "shorter sentences, or turn a series of steps or items into a list.")
+        paragraph_template = N_("This paragraph has %(size)s words (more than %(limit)s). Break it "
+                                "into shorter paragraphs, or use a list or subheadings.")
     sentence_limit = MAX_SENTENCE_CJK_CHARS if cjk else MAX_SENTENCE_WORDS
     paragraph_limit = MAX_PARAGRAPH_CJK_CHARS if cjk else MAX_PARAGRAPH_WORDS
     for block in blocks:
@@ -555,18 +609,13 @@ def _rule_lengths(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
         for start, end in sentence_spans(text):
             size = measure(text[start:end])
             if size > sentence_limit:
-                out.append(Finding(
-                    "long-sentence", WARNING,
-                    f"This sentence has {size} {unit} (more than {sentence_limit}). Split it into shorter "
-                    "sentences, or turn a series of steps or items into a list.",
-                    block.line_at(start), _excerpt(block.display(start, end))))
+                out.append(_finding("long-sentence", WARNING, block.line_at(start),
+                                    _excerpt(block.display(start, end)), sentence_template,
+                                    size=size, limit=sentence_limit))
         size = measure(text)
         if size > paragraph_limit:
-            out.append(Finding(
-                "long-paragraph", WARNING,
-                f"This paragraph has {size} {unit} (more than {paragraph_limit}). Break it into shorter "
-                "paragraphs, or use a list or subheadings.",
-                block.line, _excerpt(block.display())))
+            out.append(_finding("long-paragraph", WARNING, block.line, _excerpt(block.display()),
+                                paragraph_template, size=size, limit=paragraph_limit))
 
 
 def _rule_readability(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
@@ -581,13 +630,13 @@ def _rule_readability(blocks: list[_Inline], lang: str, out: list[Finding]) -> N
     if value is None or value >= threshold:
         return
     first = next((b for b in blocks if b.kind == "paragraph" and b.text.strip()), None)
-    out.append(Finding(
-        "readability", WARNING,
-        f"The text is hard to read: {name} score {value:.0f}, below {threshold:.0f} "
-        f"({stats.words} words in {stats.sentences} sentences, "
-        f"{stats.words / stats.sentences:.1f} words per sentence). Use shorter sentences and "
-        "shorter, everyday words.",
-        first.line if first else 1, _excerpt(first.display() if first else "")))
+    out.append(_finding(
+        "readability", WARNING, first.line if first else 1, _excerpt(first.display() if first else ""),
+        N_("The text is hard to read: %(formula)s score %(score)s, below %(threshold)s (%(words)s words "
+           "in %(sentences)s sentences, %(average)s words per sentence). Use shorter sentences and "
+           "shorter, everyday words."),
+        formula=name, score=f"{value:.0f}", threshold=f"{threshold:.0f}", words=stats.words,
+        sentences=stats.sentences, average=f"{stats.words / stats.sentences:.1f}"))
 
 
 
@@ -599,11 +648,11 @@ def _without_urls(text: str) -> str:
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 
-def _language_name(code: str) -> str:
+def _language_name(code: str, in_language: str = "en") -> str:
     try:
         from portal.i18n.languages import language_name
 
-        return language_name(code, "en")
+        return language_name(code, in_language, in_sentence=True)
     except Exception:  # noqa: BLE001 - a name is cosmetic
         return code
 
@@ -635,14 +684,14 @@ def _rule_foreign(blocks: list[_Inline], lang_tag: str, lang: str, out: list[Fin
         detection = _detect(text, lang_tag)
         if (detection.rule in FOREIGN_RULES and detection.confidence >= FOREIGN_MIN_CONFIDENCE
                 and base_language(detection.lang) != lang):
-            name = _language_name(detection.lang)
-            out.append(Finding(
-                "foreign-language", WARNING,
-                f"This passage looks like {name}, not {_language_name(lang_tag)} (the article's "
-                "language), and screen readers will read it with the wrong pronunciation. Write it "
-                f"in the article's language (or move it to the {name} version of the article); if "
-                f"it must stay, put it in a quote (> …) and name the language (“In {name}: …”).",
-                block.line, _excerpt(block.display())))
+            out.append(_finding(
+                "foreign-language", WARNING, block.line, _excerpt(block.display()),
+                N_("This passage looks like %(language)s, not %(article_language)s (the article's "
+                   "language), and screen readers will read it with the wrong pronunciation. Write it "
+                   "in the article's language (or move it to the %(language)s version of the article); "
+                   "if it must stay, put it in a quote (> …) and name the language (“In %(language)s: …”)."),
+                languages={"language": detection.lang, "article_language": lang_tag},
+                language=_language_name(detection.lang), article_language=_language_name(lang_tag)))
 
 
 def _alternation(words_: str) -> str:
@@ -745,12 +794,12 @@ def _rule_colour(blocks: list[_Inline], out: list[Finding]) -> None:
             continue  # the common case, and much cheaper than the full pattern
         for match in _COLOUR_ONLY.finditer(block.text):
             phrase = match.group(0)
-            out.append(Finding(
-                "color-only", WARNING,
-                f"“{phrase}” identifies something by its colour alone; people who cannot tell colours "
-                "apart or use a screen reader will miss it. Name the control by its label (e.g. the "
-                "Save button) or its place, and use colour only as an extra cue.",
-                block.line_at(match.start()), _excerpt(phrase)))
+            out.append(_finding(
+                "color-only", WARNING, block.line_at(match.start()), _excerpt(phrase),
+                N_("“%(phrase)s” identifies something by its colour alone; people who cannot tell colours "
+                   "apart or use a screen reader will miss it. Name the control by its label (e.g. the "
+                   "Save button) or its place, and use colour only as an extra cue."),
+                phrase=phrase))
 
 
 # --------------------------------------------------------------------------- entry point

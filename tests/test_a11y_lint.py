@@ -441,3 +441,109 @@ def test_cli_passes_on_the_shipped_knowledge_base(app):
     result = app.test_cli_runner().invoke(args=["kb", "lint", str(SHIPPED_KB)])
     assert result.exit_code == 0, result.output
     assert "0 errors" in result.output.splitlines()[-1]
+
+
+# --------------------------------------------------------------------------- messages in the UI language
+
+LONG_SENTENCE_EN = ("Before you change the password you should make sure that you can still open the mail "
+                    "account that you used when you created the account because we send the link there today.")
+EVERY_MESSAGE_EN = "\n\n".join([
+    "# Reset your password",  # repeats the title
+    "# Another title",
+    "## Fine",
+    "#### Skipped",
+    "![](photo.png) ![IMG_1234.jpg](a/IMG_1234.jpg) ![screenshot](b.png)",
+    "See [click here](../a/), [](../b/), [https://example.org/x](https://example.org/x), "
+    "<https://example.org/y> and https://example.org/z.",
+    "| | |\n| --- | --- |\n| a | b |",
+    "| a | b |\n| c | d |",
+    "Do not use <table><tr><td>x</td></tr></table> here.",
+    LONG_SENTENCE_EN,
+    " ".join([CONVOLUTED_EN] * 3),
+    SPANISH_PARAGRAPH,
+    "Press the red button.",
+]) + "\n"
+EVERY_MESSAGE_ZH = ("## 步骤\n\n" + "请先打开设置页面然后选择账户安全选项再点击修改密码按钮接着输入当前密码和新密码最后保存更改并重新登录系统以确认新的密码已经生效" * 5
+                    + "。\n")
+
+
+def _lint_templates() -> set[str]:
+    """Every message template in accessibility/lint.py, as Babel extracts it (``-k N_``)."""
+    from babel.messages.extract import extract_from_file
+
+    import accessibility.lint
+
+    return {message for _, message, _, _ in
+            extract_from_file("python", accessibility.lint.__file__, keywords={"N_": None}, comment_tags=())}
+
+
+def test_every_message_is_its_template_filled_in_and_in_the_catalog():
+    from babel.messages.pofile import read_po
+
+    from portal.config import PROJECT_ROOT
+
+    findings = (lint_markdown(EVERY_MESSAGE_EN, "en", "Reset your password")
+                + lint_markdown("# Title\n\n#### Deep\n", "en", "")
+                + lint_markdown(EVERY_MESSAGE_ZH, "zh-Hans", "修改密码"))
+    assert set(rules(findings)) == {"image-alt", "multiple-h1", "heading-skip", "link-text", "bare-url",
+                                    "table-header", "long-sentence", "long-paragraph", "readability",
+                                    "foreign-language", "color-only"}
+    for f in findings:
+        assert f.template and f.template % f.params == f.message, f
+        assert all(isinstance(value, str) for value in f.params.values())
+    templates = _lint_templates()
+    assert {f.template for f in findings} == templates  # the sample reaches every message
+    with open(PROJECT_ROOT / "translations" / "messages.pot", "rb") as handle:
+        assert templates <= {m.id for m in read_po(handle)}
+
+
+def test_localized_messages_use_the_translation_and_fall_back_to_english():
+    [finding] = lint_markdown("Intro.\n\n![IMG_1234.jpg](a/IMG_1234.jpg)\n", "en")
+    assert finding.localized(lambda s: s) == finding.message
+    assert finding.localized(lambda s: "«%(alt)s» no vale.") == "«IMG_1234.jpg» no vale."
+    assert finding.localized(lambda s: "«%(file)s» no vale.") == finding.message  # broken placeholder
+    assert finding.localized(lambda s: "100% %(alt)s") == finding.message
+    [foreign] = only(lint_markdown(f"Intro.\n\n{SPANISH_PARAGRAPH}\n", "en"), "foreign-language")
+    assert "Spanish" in foreign.message and "English" in foreign.message
+    named = foreign.localized(lambda s: "%(language)s / %(article_language)s", "es")
+    assert named == "español / inglés"
+
+
+def test_studio_shows_lint_messages_in_the_writers_ui_language(make_app):
+    import html
+
+    from portal.accounts import create_user
+    from portal.db import db
+    from tests.support import web
+
+    app = make_app(languages=("en", "es"))
+    with app.app_context():
+        create_user(db.session, "elena@example.org", "Elena", "writers write every day", ["writer"], "es")
+        db.session.commit()
+    client = app.test_client()
+    web.sign_in(client, "elena@example.org", "writers write every day")
+    token = web.csrf(client.get("/studio/").get_data(as_text=True))
+    spanish = "La imagen no tiene texto alternativo. Describa entre los corchetes lo que muestra la imagen"
+    body = f"Intro.\n\n![](photo.png)\n\n{SPANISH_PARAGRAPH}\n"
+
+    result = client.post("/studio/preview", data={"csrf_token": token, "lang": "en", "title": "Help",
+                                                  "body": body}).get_json()
+    messages = {f["rule"]: f["message"] for f in result["findings"]}
+    assert messages["image-alt"].startswith(spanish)
+    assert "parece estar en español, no en inglés" in messages["foreign-language"]
+
+    created = client.post("/studio/articles/new", data={"csrf_token": token, "title": "Help", "slug": "help",
+                                                        "lang": "en", "summary": "Help.", "body": body})
+    assert created.status_code == 303
+    page = html.unescape(client.get("/studio/articles/help/en/edit").get_data(as_text=True))
+    results = page[page.index('id="lint-results"'):page.index("</section>", page.index('id="lint-results"'))]
+    assert spanish in results and "Image has no alt text" not in results
+    assert 'lang="en"' not in results
+
+
+def test_cli_messages_stay_english(make_app, tmp_path):
+    app = make_app(languages=("en", "es"), default_language="es")
+    write_article(tmp_path, "article", "es", "Artículo", "Introducción.\n\n![](x.png)\n")
+    result = app.test_cli_runner().invoke(args=["kb", "lint", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "error image-alt: Image has no alt text. Describe what the image shows" in result.output

@@ -121,9 +121,12 @@ def edit(slug: str, lang: str):
                 if metadata_changed:
                     _reindex(article)
                 return redirect(url_for("studio.edit", slug=slug, lang=lang, saved=1), code=303)
+    from flask_babel import gettext
+
     from accessibility import lint_markdown
 
-    findings = lint_markdown(copy["body"], lang, copy["title"])
+    # (finding, its message in the writer's UI language) pairs.
+    findings = [(f, f.localized(gettext, g.lang)) for f in lint_markdown(copy["body"], lang, copy["title"])]
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     return render_template("studio/edit.html", article=article, version=version, copy=copy, conflict=conflict,
                            findings=findings, preview_html=_preview(copy["body"]), categories=categories,
@@ -166,15 +169,18 @@ def _reindex(article: Article) -> None:
 @bp.post("/preview")
 @role_required("writer")
 def preview():
-    """Live preview: exactly the renderer customers get, with the lint findings."""
+    """Live preview: exactly the renderer customers get, with the lint findings (messages
+    in the writer's UI language)."""
+    from flask_babel import gettext
+
     from accessibility import lint_markdown
 
     body = request.form.get("body", "")[:200_000]
     lang = request.form.get("lang") or g.lang
     findings = lint_markdown(body, lang, request.form.get("title", ""))
     return jsonify({"html": _preview(body),
-                    "findings": [{"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message}
-                                 for f in findings]})
+                    "findings": [{"rule": f.rule, "severity": f.severity, "line": f.line,
+                                  "message": f.localized(gettext, g.lang)} for f in findings]})
 
 
 def _step(slug: str, lang: str, action):
