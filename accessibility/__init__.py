@@ -2,10 +2,12 @@
 
 ``accessibility.lint`` checks knowledge-base article Markdown before publishing
 (``portal kb lint DIR`` on the command line); ``accessibility.readability``
-scores how easy a text is to read. ``vendor/`` holds axe-core for the browser
+scores how easy a text is to read; ``accessibility.blocks`` parses Markdown the
+way the renderer does and ``accessibility.colours`` holds the colour vocabulary
+the colour-only rule uses. ``vendor/`` holds axe-core for the browser
 tests and is not Python.
 """
-from accessibility.lint import ERROR, WARNING, Finding, has_errors, lint_markdown, localize
+from accessibility.lint import ERROR, WARNING, Finding, has_errors, is_vague_link_text, lint_markdown, localize
 from accessibility.readability import THRESHOLDS as READABILITY_THRESHOLDS
 from accessibility.readability import readability
 
@@ -15,6 +17,7 @@ __all__ = [
     "WARNING",
     "Finding",
     "has_errors",
+    "is_vague_link_text",
     "lint_markdown",
     "localize",
     "readability",

@@ -42,15 +42,12 @@ raises: a rule that fails on odd input is logged and skipped.
 """
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
-
-from markdown_it import MarkdownIt
 
 from accessibility.readability import (
     CJK_LANGUAGES,
@@ -65,6 +62,9 @@ from accessibility.readability import (
     text_stats,
     words,
 )
+
+from accessibility.blocks import Inline, is_decorative, normalize_body, parse
+from accessibility.colours import COLOUR_ONLY, mentions_colour
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,6 @@ FOREIGN_MIN_CJK_CHARS = 20
 FOREIGN_MIN_CONFIDENCE = 0.9
 FOREIGN_RULES = ("model", "script", "vocabulary")
 DETECTOR_LANGUAGES = ("en", "es", "fr", "de", "pt-BR", "it", "ru", "uk", "zh-Hans", "ja", "ar", "he")
-MAX_BODY_CHARS = 1_000_000  # the file format's own limit (portal.kb.files.MAX_FILE_BYTES)
 EXCERPT_CHARS = 80
 
 
@@ -147,222 +146,6 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
-# --------------------------------------------------------------------------- parsing
-
-MAX_INLINE_CHARS = 4000  # longer paragraphs are parsed in pieces (see _inline_in_pieces)
-
-
-def _pieces(content: str) -> list[tuple[str, bool]]:
-    """``content`` cut into pieces of about MAX_INLINE_CHARS, at line ends if possible.
-
-    Each piece says whether a line break follows it (so line numbers stay right).
-    """
-    pieces: list[tuple[str, bool]] = []
-    current: list[str] = []
-    size = 0
-    lines = content.split("\n")
-    for index, line in enumerate(lines):
-        last = index == len(lines) - 1
-        while len(line) > MAX_INLINE_CHARS:  # one huge line: cut at a space if there is one
-            if current:
-                pieces.append(("\n".join(current), True))
-                current, size = [], 0
-            cut = line.rfind(" ", 0, MAX_INLINE_CHARS)
-            cut = cut if cut > MAX_INLINE_CHARS // 2 else MAX_INLINE_CHARS
-            pieces.append((line[:cut], False))
-            line = line[cut:]
-        if current and size + len(line) > MAX_INLINE_CHARS:
-            pieces.append(("\n".join(current), True))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-        if last:
-            pieces.append(("\n".join(current), False))
-    return pieces
-
-
-def _inline_in_pieces(state) -> None:
-    """markdown-it's core "inline" rule, in pieces for very long paragraphs.
-
-    Inline parsing is quadratic on some inputs (thousands of ``[`` take minutes);
-    no real paragraph comes near MAX_INLINE_CHARS, so cutting such blocks at line
-    ends only costs links or emphasis that would straddle a cut.
-    """
-    from markdown_it.token import Token
-
-    md = state.md
-    for token in state.tokens:
-        if token.type != "inline":
-            continue
-        if token.children is None:
-            token.children = []
-        if len(token.content) <= MAX_INLINE_CHARS:
-            md.inline.parse(token.content, md, state.env, token.children)
-            continue
-        for piece, newline in _pieces(token.content):
-            md.inline.parse(piece, md, state.env, token.children)
-            if newline:
-                token.children.append(Token("softbreak", "br", 0))
-
-
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable("table")
-    md.enable("strikethrough")
-    md.core.ruler.at("inline", _inline_in_pieces)
-    return md
-
-
-_MD = _parser()
-_NEWLINES = re.compile(r"\r\n?")
-
-
-@dataclass
-class _Link:
-    text: str
-    href: str
-    autolink: bool
-    line: int
-
-
-@dataclass
-class _Image:
-    alt: str
-    src: str
-    title: str
-    line: int
-
-
-@dataclass
-class _Inline:
-    """One block's inline content: a paragraph, heading or table cell."""
-
-    kind: str  # "paragraph" | "heading" | "cell"
-    line: int  # 1-based line of the block's first line
-    text: str = ""  # prose; inline code replaced by CODE_PLACEHOLDER, images left out
-    line_starts: list[int] = field(default_factory=list)  # offsets in text where a new line begins
-    code_chars: int = 0
-    in_quote: bool = False
-    links: list[_Link] = field(default_factory=list)
-    images: list[_Image] = field(default_factory=list)
-    loose_text: list[tuple[str, int]] = field(default_factory=list)  # text outside links, with its line
-    codes: list[str] = field(default_factory=list)  # inline code, in the order of the placeholders
-
-    def line_at(self, offset: int) -> int:
-        return self.line + bisect.bisect_right(self.line_starts, offset)
-
-    def display(self, start: int = 0, end: int | None = None) -> str:
-        """``text[start:end]`` with the inline code put back (for excerpts)."""
-        part = self.text[start:end]
-        if CODE_PLACEHOLDER not in part:
-            return part
-        codes = iter(self.codes[self.text.count(CODE_PLACEHOLDER, 0, start):])
-        return re.sub(CODE_PLACEHOLDER, lambda _: f"`{next(codes, '')}`", part)
-
-
-def _plain(children) -> str:
-    """Plain text of inline children (alt text of images, text, code)."""
-    parts = []
-    for child in children or ():
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(_plain(child.children))
-    return "".join(parts)
-
-
-def _is_decorative(image: _Image) -> bool:
-    return image.alt.strip().lower() == "decorative" or image.title.strip().lower() == "decorative"
-
-
-def _build_inline(token, kind: str, line: int, in_quote: bool) -> _Inline:
-    block = _Inline(kind=kind, line=line, in_quote=in_quote)
-    parts: list[str] = []
-    length = 0
-    current = line
-    link: _Link | None = None
-    link_parts: list[str] = []
-    for child in token.children or ():
-        kind_ = child.type
-        if kind_ in ("softbreak", "hardbreak"):
-            parts.append(" ")
-            length += 1
-            block.line_starts.append(length)
-            current += 1
-            if link is not None:
-                link_parts.append(" ")
-        elif kind_ == "text":
-            parts.append(child.content)
-            length += len(child.content)
-            if link is not None:
-                link_parts.append(child.content)
-            else:
-                block.loose_text.append((child.content, current))
-        elif kind_ == "code_inline":
-            parts.append(CODE_PLACEHOLDER)
-            length += 1
-            block.code_chars += len(child.content)
-            block.codes.append(child.content)
-            if link is not None:
-                link_parts.append(child.content)
-        elif kind_ == "image":
-            image = _Image(alt=_plain(child.children), src=child.attrGet("src") or "",
-                           title=child.attrGet("title") or "", line=current)
-            block.images.append(image)
-            if link is not None and not _is_decorative(image):
-                link_parts.append(image.alt)
-        elif kind_ == "link_open":
-            link = _Link(text="", href=str(child.attrGet("href") or ""),
-                         autolink=child.markup == "autolink", line=current)
-            link_parts = []
-        elif kind_ == "link_close" and link is not None:
-            link.text = "".join(link_parts)
-            block.links.append(link)
-            link = None
-    block.text = "".join(parts)
-    return block
-
-
-def _parse(body: str):
-    """(tokens, inline blocks) of a normalised body."""
-    tokens = _MD.parse(body)
-    blocks: list[_Inline] = []
-    quote_depth = 0
-    last_line = 1
-    for i, token in enumerate(tokens):
-        if token.map:
-            last_line = token.map[0] + 1
-        if token.type == "blockquote_open":
-            quote_depth += 1
-        elif token.type == "blockquote_close":
-            quote_depth = max(0, quote_depth - 1)
-        elif token.type == "inline" and i > 0:
-            opener = tokens[i - 1].type
-            kind = {"paragraph_open": "paragraph", "heading_open": "heading",
-                    "th_open": "cell", "td_open": "cell"}.get(opener)
-            if kind:
-                line = token.map[0] + 1 if token.map else last_line
-                blocks.append(_build_inline(token, kind, line, quote_depth > 0))
-    return tokens, blocks
-
-
-def _normalize_body(body) -> str:
-    if not isinstance(body, str):
-        body = "" if body is None else str(body)
-    body = body[:MAX_BODY_CHARS]
-    # Lone surrogates cannot be encoded anywhere downstream (fastText, terminals).
-    body = body.encode("utf-8", "replace").decode("utf-8")
-    return _NEWLINES.sub("\n", body).replace("\x00", "\ufffd")
-
-
-def prose_blocks(body: str) -> list[str]:
-    """Prose of paragraphs, list items and table cells (no headings, no code)."""
-    _, blocks = _parse(_normalize_body(body))
-    return [b.text for b in blocks if b.kind in ("paragraph", "cell")]
-
-
 # --------------------------------------------------------------------------- rules
 
 _IMAGE_EXT = r"(?:png|jpe?g|gif|webp|svg|bmp|tiff?|avif|heic|ico)"
@@ -402,10 +185,10 @@ def _fold(text: str) -> str:
 _PLACEHOLDER_ALT_FOLDED = {_fold(word) for word in _PLACEHOLDER_ALT}
 
 
-def _rule_image_alt(blocks: list[_Inline], out: list[Finding]) -> None:
+def _rule_image_alt(blocks: list[Inline], out: list[Finding]) -> None:
     for block in blocks:
         for image in block.images:
-            if _is_decorative(image):
+            if is_decorative(image):
                 continue
             alt = image.alt.strip()
             excerpt = _excerpt(f"![{image.alt}]({image.src})")
@@ -505,10 +288,18 @@ _VAGUE_LINK_TEXT = {
 }
 _VAGUE_LINK_TEXT_FOLDED = {_fold(text) for text in _VAGUE_LINK_TEXT}
 _URL_TEXT = re.compile(r"^(?:https?://|ftp://|www\.)\S+$", re.IGNORECASE)
+
+
+def is_vague_link_text(text: str, extra_vague: frozenset[str] | set[str] = frozenset()) -> bool:
+    """True when ``text`` says nothing about where a link goes: empty, "click here" and
+    its equivalents in our languages, a bare URL, or one of ``extra_vague`` (folded)."""
+    folded = _fold(text or "")
+    return (not folded or folded in _VAGUE_LINK_TEXT_FOLDED or folded in {_fold(t) for t in extra_vague}
+            or bool(_URL_TEXT.match((text or "").strip())))
 _BARE_URL = re.compile(r"(?<![\w@/.\-])(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
 
 
-def _rule_links(blocks: list[_Inline], out: list[Finding]) -> None:
+def _rule_links(blocks: list[Inline], out: list[Finding]) -> None:
     for block in blocks:
         for link in block.links:
             href = link.href
@@ -554,7 +345,7 @@ _RAW_TABLE = re.compile(r"<\s*table\b", re.IGNORECASE)
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
 
-def _rule_tables(tokens, blocks: list[_Inline], lines: list[str], out: list[Finding]) -> None:
+def _rule_tables(tokens, blocks: list[Inline], lines: list[str], out: list[Finding]) -> None:
     for i, token in enumerate(tokens):
         if token.type == "thead_open":
             headers = []
@@ -586,7 +377,7 @@ def _rule_tables(tokens, blocks: list[_Inline], lines: list[str], out: list[Find
                        "header row (| Column | Column |, then | --- | --- |).")))
 
 
-def _rule_lengths(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
+def _rule_lengths(blocks: list[Inline], lang: str, out: list[Finding]) -> None:
     cjk = lang in CJK_LANGUAGES
     # CJK text is measured in characters, everything else in words.
     measure = cjk_length if cjk else (lambda text: len(words(text)))
@@ -618,7 +409,7 @@ def _rule_lengths(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
                                 paragraph_template, size=size, limit=paragraph_limit))
 
 
-def _rule_readability(blocks: list[_Inline], lang: str, out: list[Finding]) -> None:
+def _rule_readability(blocks: list[Inline], lang: str, out: list[Finding]) -> None:
     if lang not in THRESHOLDS:
         return
     prose = [b.text for b in blocks if b.kind in ("paragraph", "cell")]
@@ -666,7 +457,7 @@ def _detect(text: str, lang_tag: str):
     return get_detector(DETECTOR_LANGUAGES).detect(text, None, lang_tag)
 
 
-def _rule_foreign(blocks: list[_Inline], lang_tag: str, lang: str, out: list[Finding]) -> None:
+def _rule_foreign(blocks: list[Inline], lang_tag: str, lang: str, out: list[Finding]) -> None:
     if lang not in {base_language(code) for code in DETECTOR_LANGUAGES}:
         return  # the detector cannot tell this language apart from the others
     for block in blocks:
@@ -694,105 +485,11 @@ def _rule_foreign(blocks: list[_Inline], lang_tag: str, lang: str, out: list[Fin
                 language=_language_name(detection.lang), article_language=_language_name(lang_tag)))
 
 
-def _alternation(words_: str) -> str:
-    return "(?:" + "|".join(sorted(words_.split(), key=len, reverse=True)) + ")"
-
-
-_EN_COLOURS = _alternation("red green blue yellow orange purple violet grey gray pink brown black white")
-_EN_THINGS = _alternation(
-    "button link icon box checkbox field text tab bar banner arrow circle dot square label area "
-    "section menu option badge line mark message sign one item entry word key switch toggle "
-    "border outline highlight tile card panel")
-_ES_THINGS = _alternation(
-    "botón botones enlace enlaces vínculo vínculos icono iconos ícono íconos casilla casillas campo "
-    "campos texto textos pestaña pestañas barra flecha círculo punto cuadro recuadro mensaje opción "
-    "opciones marca letra letras línea elemento elementos palabra palabras etiqueta tecla")
-_ES_COLOURS = _alternation(
-    "rojo roja rojos rojas verde verdes azul azules amarillo amarilla amarillos amarillas naranja "
-    "naranjas morado morada morados moradas gris grises rosa rosado rosada negro negra blanco blanca "
-    "violeta celeste")
-_FR_THINGS = _alternation(
-    "bouton boutons lien liens icône icônes icone case cases champ champs texte onglet barre flèche "
-    "cercle point cadre message option options voyant ligne élément éléments mot mots touche "
-    "étiquette pastille")
-_FR_COLOURS = _alternation(
-    "rouge rouges vert verte verts vertes bleu bleue bleus bleues jaune jaunes orange oranges violet "
-    "violette gris grise grises rose roses noir noire noirs blanc blanche blancs blanches")
-_DE_COLOURS = r"(?:rot|grün|gruen|blau|gelb|orange|lila|violett|grau|rosa|pink|schwarz|weiß|weiss|braun)"
-_DE_THINGS = _alternation(
-    "schaltfläche schaltflächen taste tasten knopf knöpfe button buttons link links symbol symbole "
-    "icon icons feld felder text registerkarte reiter leiste pfeil kreis punkt kästchen "
-    "kontrollkästchen meldung markierung lampe anzeige bereich eintrag einträge zeile wort wörter "
-    "balken häkchen")
-_PT_THINGS = _alternation(
-    "botão botões link links ligação ícone ícones caixa caixas campo campos texto aba guia barra seta "
-    "círculo ponto mensagem opção opções linha item itens palavra palavras tecla etiqueta marca")
-_PT_COLOURS = _alternation(
-    "vermelho vermelha vermelhos vermelhas verde verdes azul azuis amarelo amarela amarelos amarelas "
-    "laranja roxo roxa cinza cinzento cinzenta rosa preto preta branco branca violeta")
-_IT_THINGS = _alternation(
-    "pulsante pulsanti tasto tasti bottone bottoni link collegamento icona icone casella caselle campo "
-    "campi testo scheda barra freccia cerchio punto riquadro messaggio opzione opzioni spia riga "
-    "voce voci parola parole etichetta")
-_IT_COLOURS = _alternation(
-    "rosso rossa rossi rosse verde verdi blu azzurro azzurra azzurri azzurre giallo gialla gialli "
-    "gialle arancione arancioni viola grigio grigia grigi grigie rosa nero nera neri nere bianco "
-    "bianca bianchi bianche")
-_MARKED = r"(?:highlighted|marked|shown|displayed|coloured|colored|written|underlined|outlined|circled|labell?ed)"
-
-_COLOUR_ONLY = re.compile("|".join([
-    # en: "the red button", "green links", "highlighted in yellow", "shown in red"
-    rf"\b{_EN_COLOURS}(?:-colou?red)?\s+{_EN_THINGS}(?:e?s)?\b",
-    rf"\b{_MARKED}\s+(?:in\s+)?{_EN_COLOURS}\b",
-    rf"\bin\s+{_EN_COLOURS}\b(?!\s+and\s+white)",
-    # es: "el botón rojo", "marcado en rojo" ("en blanco" means blank)
-    rf"\b{_ES_THINGS}\s+(?:de\s+color\s+)?{_ES_COLOURS}\b",
-    r"\b(?:en|de\s+color)\s+(?:rojo|verde|azul|amarillo|naranja|gris|morado|rosa|violeta)\b",
-    # fr: "le bouton vert", "surligné en jaune" ("en blanc" means blank)
-    rf"\b{_FR_THINGS}\s+{_FR_COLOURS}\b",
-    r"\ben\s+(?:rouge|vert|bleu|jaune|orange|violet|gris|rose)\b",
-    # de: "die rote Schaltfläche", "gelb markiert", "in Rot"
-    rf"\b{_DE_COLOURS}(?:e|en|er|es|em)?\s+{_DE_THINGS}\b",
-    rf"\b{_DE_COLOURS}\s+(?:markiert|hervorgehoben|dargestellt|angezeigt|gekennzeichnet|unterlegt|umrandet|eingefärbt)\b",
-    r"\bin\s+(?:rot|grün|blau|gelb|grau|lila|violett)\b",
-    # pt: "o botão vermelho", "destacado em amarelo" ("em branco" means blank)
-    rf"\b{_PT_THINGS}\s+{_PT_COLOURS}\b",
-    r"\bem\s+(?:vermelho|verde|azul|amarelo|laranja|roxo|cinza|rosa)\b",
-    # it: "il pulsante rosso", "evidenziato in giallo" ("in bianco" means blank)
-    rf"\b{_IT_THINGS}\s+{_IT_COLOURS}\b",
-    r"\bin\s+(?:rosso|verde|blu|giallo|arancione|grigio|viola|azzurro)\b",
-    # zh, ja: 红色按钮 / 赤いボタン
-    r"[红绿蓝黄橙紫灰]色的?(?:按钮|链接|图标|框|文字|选项|标记)",
-    r"(?:赤|緑|青|黄色|オレンジ|灰色|紫)(?:い|色の|の)?(?:ボタン|リンク|アイコン|枠|文字|マーク)",
-]), re.IGNORECASE)
-
-
-def _colour_words() -> frozenset[str]:
-    """Every colour word the patterns know (lower case), for a cheap first test."""
-    found: set[str] = set()
-    for alternation in (_EN_COLOURS, _ES_COLOURS, _FR_COLOURS, _PT_COLOURS, _IT_COLOURS):
-        found.update(alternation[3:-1].split("|"))
-    for stem in _DE_COLOURS[3:-1].split("|"):
-        found.update(stem + ending for ending in ("", "e", "en", "er", "es", "em"))
-    return frozenset(found)
-
-
-_COLOUR_WORDS = _colour_words()
-_SIMPLE_WORD = re.compile(r"\w+")
-_CJK_COLOUR = re.compile(r"[红绿蓝黄橙紫灰赤緑青]|オレンジ")
-
-
-def _mentions_colour(text: str) -> bool:
-    if not _COLOUR_WORDS.isdisjoint(_SIMPLE_WORD.findall(text.lower())):
-        return True
-    return not text.isascii() and _CJK_COLOUR.search(text) is not None
-
-
-def _rule_colour(blocks: list[_Inline], out: list[Finding]) -> None:
+def _rule_colour(blocks: list[Inline], out: list[Finding]) -> None:
     for block in blocks:
-        if not _mentions_colour(block.text):
+        if not mentions_colour(block.text):
             continue  # the common case, and much cheaper than the full pattern
-        for match in _COLOUR_ONLY.finditer(block.text):
+        for match in COLOUR_ONLY.finditer(block.text):
             phrase = match.group(0)
             out.append(_finding(
                 "color-only", WARNING, block.line_at(match.start()), _excerpt(phrase),
@@ -811,11 +508,11 @@ def lint_markdown(body: str, lang: str, title: str = "") -> list[Finding]:
     """
     findings: list[Finding] = []
     try:
-        text = _normalize_body(body)
+        text = normalize_body(body)
         lang_tag = lang if isinstance(lang, str) else ""
         base = base_language(lang_tag)
         title = title if isinstance(title, str) else ""
-        tokens, blocks = _parse(text)
+        tokens, blocks = parse(text)
         lines = text.split("\n")
     except Exception:  # noqa: BLE001 - must never break publishing
         log.exception("accessibility lint could not parse the body")

@@ -218,7 +218,7 @@ def readability(text: str, lang: str) -> float | None:
     Never raises.
     """
     try:
-        from accessibility.lint import prose_blocks
+        from accessibility.blocks import prose_blocks
 
         return score(text_stats(prose_blocks(text if isinstance(text, str) else ""), lang), lang)
     except Exception:  # noqa: BLE001 - a score is a nicety; never break the caller

@@ -176,14 +176,12 @@ def human_size(size: int) -> str:
 
 def check_description(description: str) -> str:
     """The cleaned link text; refuses empty or non-descriptive text ("click here", a URL)."""
-    from accessibility.lint import _URL_TEXT, _VAGUE_LINK_TEXT_FOLDED, _fold
+    from accessibility import is_vague_link_text
 
     text = " ".join((description or "").split())[:200].replace("[", "(").replace("]", ")")
     if not text:
         raise UploadError("description_required")
-    folded = _fold(text)
-    if (not folded or folded in _VAGUE_LINK_TEXT_FOLDED or folded in _VAGUE_FILE_TEXT
-            or _URL_TEXT.match(text) or _FILE_NAME.match(text)):
+    if is_vague_link_text(text, _VAGUE_FILE_TEXT) or _FILE_NAME.match(text):
         raise UploadError("description_vague")
     return text
 
