@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.kb.models import KIND_HUMAN, KIND_MACHINE, STATUS_DRAFT, STATUS_PUBLISHED, Article, ArticleVersion
-from portal.studio.workflow import WorkflowError, has_draft, latest, save_draft
+from portal.studio.workflow import WorkflowError, latest, save_draft
 from portal.translation import memory
-from portal.translation.freshness import SUMMARY, TITLE
+from portal.translation.freshness import SUMMARY, TITLE, segment_hashes, segment_texts
 from portal.translation.models import HUMAN, MemorySegment
 from portal.translation.segmenter import block_hash, blocks, rebuild
 
@@ -52,11 +52,6 @@ class Segment:
     @property
     def hash(self) -> str:
         return block_hash(self.source)
-
-
-def _texts(title: str, summary: str, body: str) -> tuple[list[str], list[str]]:
-    doc = blocks(body)
-    return [title, summary] + [b.text for b in doc], ["title", "summary"] + [b.kind for b in doc]
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -100,7 +95,7 @@ def _source_texts_at(source: ArticleVersion, revision_number: int | None, hashes
     """The source's segment texts at the revision a translation was made from, if still known."""
     candidates = [r for r in source.revisions if r.number == revision_number] + [source]
     for candidate in candidates:
-        texts, _ = _texts(candidate.title, candidate.summary, candidate.body)
+        texts = segment_texts(candidate)
         if [block_hash(t) for t in texts] == list(hashes):
             return texts
     return None
@@ -115,8 +110,8 @@ def build_segments(session: Session, article: Article, lang: str) -> list[Segmen
     source = article.source
     if source is None or source.status != STATUS_PUBLISHED:
         raise WorkflowError("source_not_published")
-    new_texts, kinds = _texts(source.title, source.summary, source.body)
-    rows = [Segment(i, kinds[i], text, "", MISSING) for i, text in enumerate(new_texts)]
+    kinds = ["title", "summary"] + [block.kind for block in blocks(source.body)]
+    rows = [Segment(i, kinds[i], text, "", MISSING) for i, text in enumerate(segment_texts(source))]
     target = article.version(lang)
     if target is not None:
         _align_with_translation(target, source, rows)
@@ -144,7 +139,7 @@ def _align_with_translation(target: ArticleVersion, source: ArticleVersion, rows
     base_revision = aligned.get("source_revision", target.source_revision)
     states = aligned.get("states") or []
     last = latest(target) or target
-    target_texts, target_kinds = _texts(last.title, last.summary, last.body)
+    target_texts = segment_texts(last)
     if not base_hashes or len(target_texts) != len(base_hashes):
         # Structure differs from what it was made from (edited as Markdown): only the
         # title and summary can be paired with confidence.
@@ -182,8 +177,6 @@ def unresolved_segments(version: ArticleVersion) -> int:
 
 def alignment_is_current(version: ArticleVersion) -> bool:
     """Was the side-by-side draft made against the source as it is now?"""
-    from portal.translation.freshness import segment_hashes
-
     aligned = version.segment_states or {}
     source = version.article.source
     return source is not None and aligned.get("source_hashes") == segment_hashes(source)
@@ -242,8 +235,6 @@ def save_segments(session: Session, article: Article, lang: str, submitted: dict
     revision = save_draft(version, title=texts[TITLE] or source.title, summary=texts[SUMMARY],
                           body=rebuild(source.body, translated_blocks), author=author,
                           base_revision=base_revision, note="side-by-side translation")
-    from portal.translation.freshness import segment_hashes
-
     version.segment_states = {"source_revision": source.current_revision,
                               "source_hashes": segment_hashes(source), "states": states}
     memory.store_human(session, article.source_lang, lang, pairs)
@@ -253,7 +244,3 @@ def save_segments(session: Session, article: Article, lang: str, submitted: dict
 def needs_suggestions(rows: list[Segment]) -> list[str]:
     """Source texts still without any suggestion (for a background machine translation)."""
     return [row.source for row in rows if row.state == MISSING and row.source.strip()]
-
-
-def has_working_draft(version: ArticleVersion | None) -> bool:
-    return version is not None and has_draft(version)

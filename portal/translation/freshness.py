@@ -17,7 +17,8 @@ TITLE, SUMMARY = 0, 1  # stale segment indices; blocks start at 2
 FIRST_BLOCK = 2
 
 
-def segment_texts(version: ArticleVersion) -> list[str]:
+def segment_texts(version) -> list[str]:
+    """Title, summary and block texts of a version or a revision (anything with those fields)."""
     return [version.title, version.summary] + [b.text for b in blocks(version.body)]
 
 

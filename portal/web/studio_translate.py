@@ -129,10 +129,10 @@ def translations(slug: str):
     rows = []
     for lang in current_app.config["SETTINGS"].languages:
         version = article.version(lang)
+        drafting = version is not None and workflow.has_draft(version)
         rows.append({"lang": lang, "version": version,
                      "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None,
-                     "has_draft": version is not None and workflow.has_draft(version),
-                     "draft_states": bool(version is not None and workflow.has_draft(version) and version.segment_states),
+                     "has_draft": drafting, "draft_states": bool(drafting and version.segment_states),
                      "unresolved": seg.unresolved_segments(version) if version is not None else 0})
     progress = batch_progress(db.session, request.args.get("batch", type=int)) if request.args.get("batch") else None
     return render_template("studio/translations.html", article=article, rows=rows, progress=progress)
