@@ -82,6 +82,8 @@ FOREIGN_MIN_CONFIDENCE = 0.9
 FOREIGN_RULES = ("model", "script", "vocabulary")
 DETECTOR_LANGUAGES = ("en", "es", "fr", "de", "pt-BR", "it", "ru", "uk", "zh-Hans", "ja", "ar", "he")
 EXCERPT_CHARS = 80
+#: Params that hold numbers: a translation writes them the reader's way ("9,3", "1 234").
+NUMBER_PARAMS = frozenset({"average", "limit", "score", "sentences", "size", "threshold", "words"})
 
 
 def N_(template: str) -> str:
@@ -116,12 +118,30 @@ class Finding:
         if not self.template:
             return self.message
         params = dict(self.params)
+        if ui_lang:
+            params.update({key: _format_number(params[key], ui_lang) for key in NUMBER_PARAMS & params.keys()})
         if ui_lang and self.language_params:
             params.update({key: _language_name(code, ui_lang) for key, code in self.language_params.items()})
         try:
             return gettext(self.template) % params
         except (KeyError, ValueError, TypeError):
             return self.message
+
+
+def _format_number(text: str, ui_lang: str) -> str:
+    """``"9.3"`` as ``ui_lang`` writes it (same digits after the point); unchanged if not a number."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import format_decimal
+
+    try:
+        number = Decimal(text)
+        places = max(0, -number.as_tuple().exponent)
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        return format_decimal(number, format=pattern, locale=Locale.parse(ui_lang, sep="-"))
+    except (InvalidOperation, ValueError, TypeError, UnknownLocaleError):
+        return text
 
 
 def localize(finding: Finding, gettext, ui_lang: str | None = None) -> str:

@@ -547,3 +547,13 @@ def test_cli_messages_stay_english(make_app, tmp_path):
     result = app.test_cli_runner().invoke(args=["kb", "lint", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "error image-alt: Image has no alt text. Describe what the image shows" in result.output
+
+
+def test_numbers_in_localized_messages_are_written_the_readers_way():
+    body = f"## Background\n\n{CONVOLUTED_EN}\n\n{CONVOLUTED_EN}\n"
+    finding = next(f for f in lint_markdown(body, "en") if f.rule == "readability")
+    average = finding.params["average"]
+    assert "." in average and average in finding.message  # English keeps the point
+    identity = lambda template: template  # noqa: E731 - the English template, formatted per locale
+    assert average.replace(".", ",") in finding.localized(identity, "de")
+    assert average in finding.localized(identity, "en")
