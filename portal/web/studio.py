@@ -269,7 +269,7 @@ def upload_image(slug: str, lang: str):
     """Upload an image with its alt text (or marked decorative); shows the Markdown to use."""
     from flask_babel import gettext as _
 
-    from portal.studio.uploads import MAX_BYTES, UploadError, store_image
+    from portal.studio.uploads import MAX_BYTES, store_image
 
     article, version = _version(slug, lang)
     upload = request.files.get("image")
@@ -280,13 +280,21 @@ def upload_image(slug: str, lang: str):
         "wrong_type": _("Only PNG, JPEG, GIF and WebP images are accepted (SVG is not, because it can contain scripts)."),
         "alt_required": _("Describe the image for people who cannot see it, or mark it as decorative."),
     }
+    return _upload_result(article, version, "image", messages, lambda media: store_image(
+        media, data, request.form.get("alt", ""), bool(request.form.get("decorative"))))
+
+
+def _upload_result(article, version, kind: str, messages: dict, store):
+    """Store an upload with ``store(media_dir)``; the result page, or its error in ``messages``."""
+    from portal.studio.uploads import UploadError
+
     try:
-        stored = store_image(current_app.config["SETTINGS"].data_dir / "media", data,
-                             request.form.get("alt", ""), bool(request.form.get("decorative")))
+        stored = store(current_app.config["SETTINGS"].data_dir / "media")
     except UploadError as exc:
-        return render_template("studio/upload_result.html", article=article, version=version,
+        return render_template("studio/upload_result.html", article=article, version=version, kind=kind,
                                error=messages[exc.code]), 413 if exc.code == "too_large" else 400
-    return render_template("studio/upload_result.html", article=article, version=version, stored=stored, error=None)
+    return render_template("studio/upload_result.html", article=article, version=version, kind=kind,
+                           stored=stored, error=None)
 
 
 @bp.post("/articles/<slug>/<lang>/attachments")
@@ -295,7 +303,7 @@ def upload_attachment(slug: str, lang: str):
     """Upload a PDF, text or office file with its link text; shows the Markdown link to use."""
     from flask_babel import gettext as _
 
-    from portal.studio.uploads import ATTACHMENT_MAX_BYTES, UploadError, store_attachment
+    from portal.studio.uploads import ATTACHMENT_MAX_BYTES, store_attachment
 
     article, version = _version(slug, lang)
     upload = request.files.get("attachment")
@@ -311,11 +319,5 @@ def upload_attachment(slug: str, lang: str):
                                "“click here” or “download”, a web address or a file name do not tell readers "
                                "what the link is."),
     }
-    try:
-        stored = store_attachment(current_app.config["SETTINGS"].data_dir / "media", data,
-                                  (upload.filename or "") if upload else "", request.form.get("description", ""))
-    except UploadError as exc:
-        return render_template("studio/upload_result.html", article=article, version=version, kind="attachment",
-                               error=messages[exc.code]), 413 if exc.code == "too_large" else 400
-    return render_template("studio/upload_result.html", article=article, version=version, kind="attachment",
-                           stored=stored, error=None)
+    return _upload_result(article, version, "attachment", messages, lambda media: store_attachment(
+        media, data, (upload.filename or "") if upload else "", request.form.get("description", "")))
