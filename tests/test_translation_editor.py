@@ -89,6 +89,16 @@ def approve_and_publish(app, slug, lang):
         return version.kind
 
 
+def republish_original(app, body, slug="reset-password"):
+    """Save ``body`` as a new draft of the English original, then review and publish it."""
+    with app.app_context():
+        source = db.session.scalar(select(Article).where(Article.slug == slug)).source
+        workflow.save_draft(source, title=source.title, summary=source.summary, author="wanda@example.org",
+                            body=body, base_revision=workflow.latest(source).number)
+        db.session.commit()
+    return approve_and_publish(app, slug, "en")
+
+
 def test_editor_pairs_source_and_machine_translation_and_saving_feeds_the_memory(studio):
     wanda = signed_in(studio)
     page = wanda.get("/studio/articles/reset-password/pt-BR/segments")
@@ -156,14 +166,8 @@ def test_a_changed_source_paragraph_is_shown_stale_with_its_diff_and_blocks_publ
     wanda.post("/studio/articles/reset-password/pt-BR/segments", data=form_data(html, reviewed=set(fields(html))))
     assert approve_and_publish(studio, "reset-password", "pt-BR") == "machine_reviewed"
     with studio.app_context():
-        article = db.session.scalar(select(Article).where(Article.slug == "reset-password"))
-        before = article.version("pt-BR").body
-        source = article.source
-        workflow.save_draft(source, title=source.title, summary=source.summary, author="wanda@example.org",
-                            body=BODY.replace("your email address", "your work email address"),
-                            base_revision=workflow.latest(source).number)
-        db.session.commit()
-    assert approve_and_publish(studio, "reset-password", "en") == "source"
+        before = db.session.scalar(select(Article).where(Article.slug == "reset-password")).version("pt-BR").body
+    assert republish_original(studio, BODY.replace("your email address", "your work email address")) == "source"
     with studio.app_context():
         translation = db.session.scalar(select(Article).where(Article.slug == "reset-password")).version("pt-BR")
         assert translation.body == before and translation.stale_segments == [3]  # kept, flagged, not overwritten
@@ -290,13 +294,8 @@ def test_a_machine_refresh_over_a_draft_keeps_the_writers_segments(studio):
     html = wanda.get("/studio/articles/reset-password/pt-BR/segments").get_data(as_text=True)
     wanda.post("/studio/articles/reset-password/pt-BR/segments", data=form_data(
         html, texts={"Before you start": "Antes de mais nada"}))
-    with studio.app_context():
-        source = db.session.scalar(select(Article).where(Article.slug == "reset-password")).source
-        workflow.save_draft(source, title=source.title, summary=source.summary, author="wanda@example.org",
-                            body=BODY.replace("Open the settings page to begin.", "Open the settings page first."),
-                            base_revision=workflow.latest(source).number)
-        db.session.commit()
-    assert approve_and_publish(studio, "reset-password", "en") == "source"
+    assert republish_original(studio, BODY.replace("Open the settings page to begin.",
+                                                   "Open the settings page first.")) == "source"
     with studio.app_context():
         machine = db.session.scalar(select(Article).where(Article.slug == "reset-password")).version("pt-BR")
         assert machine.kind == "machine" and "## Antes de mais nada" in machine.body
