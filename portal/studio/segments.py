@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.kb.models import KIND_HUMAN, KIND_MACHINE, STATUS_DRAFT, STATUS_PUBLISHED, Article, ArticleVersion
+from portal.kb.models import (KIND_HUMAN, KIND_MACHINE, KIND_MACHINE_REVIEWED, STATUS_DRAFT, STATUS_PUBLISHED, Article,
+                              ArticleVersion)
 from portal.studio.workflow import WorkflowError, latest, save_draft
 from portal.translation import memory
 from portal.translation.freshness import SUMMARY, TITLE, segment_hashes, segment_texts
@@ -102,7 +103,7 @@ def _source_texts_at(source: ArticleVersion, revision_number: int | None, hashes
 
 
 def _default_state(kind: str) -> str:
-    return MACHINE if kind == KIND_MACHINE else (REVIEWED if kind == "machine_reviewed" else HUMAN_STATE)
+    return MACHINE if kind == KIND_MACHINE else (REVIEWED if kind == KIND_MACHINE_REVIEWED else HUMAN_STATE)
 
 
 def build_segments(session: Session, article: Article, lang: str) -> list[Segment]:

@@ -115,7 +115,7 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
         raise WorkflowError("lint_errors")
     aligned = version.segment_states if version.lang != version.article.source_lang else None
     if aligned:
-        from portal.studio.segments import alignment_is_current, unresolved_segments
+        from portal.studio.segments import REVIEWED, alignment_is_current, unresolved_segments
 
         if unresolved_segments(version):
             raise WorkflowError("unreviewed_segments")
@@ -127,7 +127,7 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
     version.current_revision = last.number
     if version.lang == version.article.source_lang:
         version.kind = KIND_SOURCE
-    elif aligned and "machine_reviewed" in aligned.get("states", []):
+    elif aligned and REVIEWED in aligned.get("states", []):
         engine = version.produced_by if "/" in (version.produced_by or "") else ""
         version.kind = KIND_MACHINE_REVIEWED
         version.produced_by = " · ".join(part for part in (engine, last.author) if part)[:200]
