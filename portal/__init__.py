@@ -41,6 +41,11 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
 
     init_extensions(app, settings)
 
+    from portal.embeddings import build_embedder
+
+    # Built once per process; the model itself loads on first use.
+    app.extensions["embedder"] = build_embedder(settings)
+
     from portal.web import register_web
 
     register_web(app)

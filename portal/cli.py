@@ -223,18 +223,61 @@ index_group = click.Group("index", help="The search index.")
 
 
 @index_group.command("rebuild")
+@click.option("--vectors", type=click.Choice(["queue", "now", "skip"]), default="queue", show_default=True,
+              help="Passage vectors: queue the articles whose vectors are missing or from another model "
+                   "for the worker, embed them now, or leave them.")
 @with_appcontext
-def index_rebuild() -> None:
-    """Rebuild the search index from the database."""
+def index_rebuild(vectors: str) -> None:
+    """Rebuild the keyword index from the database, and bring passage vectors up to date."""
     import time
 
     from portal.db import db
     from portal.search import search_service
-    from portal.search.jobs import rebuild_index
+    from portal.search.embedding import articles_needing_vectors, sync_articles
+    from portal.search.jobs import enqueue_embedding, rebuild_index
 
     started = time.perf_counter()
     count = rebuild_index(db.session, search_service().backend)
     click.echo(f"indexed {count} documents in {time.perf_counter() - started:.2f} s")
+    embedder = current_app.extensions.get("embedder")
+    if embedder is None or vectors == "skip":
+        click.echo("passage vectors: " + ("embeddings are off (PORTAL_EMBEDDINGS=none)" if embedder is None
+                                          else "left as they are"))
+        return
+    if vectors == "now":
+        started = time.perf_counter()
+        report = sync_articles(db.session, embedder)
+        db.session.commit()
+        click.echo(f"passage vectors: {report.passages} passages in {report.versions} versions, "
+                   f"{report.encoded} newly encoded, in {time.perf_counter() - started:.1f} s")
+        return
+    ids = articles_needing_vectors(db.session, embedder.model_id)
+    for article_id in ids:
+        enqueue_embedding(db.session, article_id)
+    db.session.commit()
+    click.echo(f"passage vectors: {len(ids)} articles queued for the worker")
+
+
+embeddings_group = click.Group("embeddings", help="Passage vectors for semantic search.")
+
+
+@embeddings_group.command("status")
+@with_appcontext
+def embeddings_status() -> None:
+    """How many passages are embedded, and how many article versions still wait."""
+    from portal.db import db
+    from portal.search.embedding import embedding_status
+
+    embedder = current_app.extensions.get("embedder")
+    if embedder is None:
+        click.echo("embeddings are off (PORTAL_EMBEDDINGS=none): search is keyword only")
+        return
+    status = embedding_status(db.session, embedder.model_id)
+    click.echo(f"model: {status.model_id}")
+    click.echo(f"passages embedded: {status.passages}")
+    click.echo(f"published versions: {status.published_versions}, waiting for vectors: {status.pending_versions}")
+    if status.other_model:
+        click.echo(f"passages of another model: {status.other_model} (re-embedded by 'portal index rebuild')")
 
 
 # --- accounts: ``portal users create|list`` (staff accounts; see portal/accounts) ---
@@ -306,6 +349,7 @@ def jobs_failed() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(index_group)
+    app.cli.add_command(embeddings_group)
     app.cli.add_command(kb_group)
     app.cli.add_command(serve)
     app.cli.add_command(worker)

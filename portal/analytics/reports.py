@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -27,6 +27,9 @@ from portal.analytics.models import ArticleVote, SearchLog
 from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article
 from portal.kb.service import choose_version
 from portal.support.models import Ticket
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_DAYS = 30
 
@@ -41,6 +44,7 @@ TRIGRAM_DICE_FILTER = 0.3  # below this trigram overlap two forms are not compar
 TRIGRAM_DICE_RATIO = 0.5  # below this one, whole strings are not compared with difflib
 MAX_CANDIDATES = 25  # groups a query is compared with, at most (those sharing most word prefixes)
 MAX_BUCKET_SCAN = 400  # groups looked up per word prefix
+MAX_SEMANTIC_GROUPS = 300  # most searched groups compared across languages
 STOP_KEY_MIN, STOP_KEY_SHARE = 40, 50  # prefixes starting > max(40, 2 % of forms) are too common to block on
 
 
@@ -155,6 +159,8 @@ class ContentGap:
     variants: tuple[str, ...]  # distinct normalised forms, most searched first (at most 5)
     variant_total: int  # how many distinct forms the group has
     last_seen: datetime
+    languages: tuple[str, ...] = ()  # every query language in the group, most searched first
+    variant_langs: tuple[str, ...] = ()  # the language of each of ``variants``
 
 
 def _ratio_at_least(a: str, b: str, threshold: float) -> bool:
@@ -285,15 +291,55 @@ def _most_common(counter: Counter) -> str:
     return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
-def zero_result_groups(session: Session, since: datetime | None = None, limit: int = 50) -> list[ContentGap]:
+def merge_across_languages(groups: list[list[_Entry]], embed: Callable[[list[str]], "np.ndarray"],
+                           threshold: float, max_groups: int = MAX_SEMANTIC_GROUPS) -> list[list[_Entry]]:
+    """Join groups that mean the same thing, whatever their language.
+
+    ``embed`` turns texts into unit vectors whose dot product is their
+    similarity; a group joins the first cluster (most searched first) whose
+    centroid is at least ``threshold`` close to its most searched form. Only the
+    ``max_groups`` most searched groups take part (bounded cost); the rest stay as
+    they are.
+    """
+    import numpy as np
+
+    ordered = sorted(groups, key=lambda g: -sum(e.count for e in g))
+    head, tail = ordered[:max_groups], ordered[max_groups:]
+    if len(head) < 2:
+        return ordered
+    representatives = [_most_common(max(group, key=lambda e: e.count).originals) for group in head]
+    vectors = embed(representatives)
+    clusters: list[list[_Entry]] = []
+    sums: list = []
+    for group, vector in zip(head, vectors):
+        best, best_score = None, threshold
+        for index, total in enumerate(sums):
+            centroid = total / max(np.linalg.norm(total), 1e-12)
+            score = float(centroid @ vector)
+            if score >= best_score:
+                best, best_score = index, score
+        if best is None:
+            clusters.append(list(group))
+            sums.append(np.array(vector, dtype=np.float64))
+        else:
+            clusters[best].extend(group)
+            sums[best] = sums[best] + vector
+    return clusters + tail
+
+
+def zero_result_groups(session: Session, since: datetime | None = None, limit: int = 50,
+                       embed: Callable[[list[str]], "np.ndarray"] | None = None,
+                       merge_threshold: float = 0.55) -> list[ContentGap]:
     """Searches that found nothing, grouped by similar wording within each query language.
 
     Queries are normalised (:func:`normalize_query`); two forms are grouped when
     their word sets overlap (Jaccard >= 0.5, a word of 4+ letters also matching its
     misspelling at difflib ratio >= 0.8; a one-word query only with another
     one-word query) or the whole strings are close (difflib ratio >= 0.8).
-    Languages are never mixed. Each group's representative is its most frequent
-    spelling; most searched groups first; ``limit=0`` returns them all.
+    With ``embed`` (multilingual query vectors), groups that mean the same in
+    different languages are then merged (:func:`merge_across_languages`);
+    without it languages are never mixed. Each group's representative is its most
+    frequent spelling; most searched groups first; ``limit=0`` returns them all.
     """
     since = _since(since)
     rows = session.execute(
@@ -301,16 +347,23 @@ def zero_result_groups(session: Session, since: datetime | None = None, limit: i
         .where(SearchLog.created_at >= since, SearchLog.results == 0)
     ).all()
     gaps = []
-    for group in group_similar(_entries(rows)):
+    groups = group_similar(_entries(rows))
+    if embed is not None:
+        groups = merge_across_languages(groups, embed, merge_threshold)
+    for group in groups:
         originals: Counter = Counter()
+        languages: Counter = Counter()
         for entry in group:
             originals.update(entry.originals)
+            languages[entry.lang] += entry.count
         members = sorted(group, key=lambda e: (-e.count, e.norm))
         gaps.append(ContentGap(
             query=_most_common(originals),
-            lang=group[0].lang,
+            lang=_most_common(languages),
+            languages=tuple(lang for lang, _ in sorted(languages.items(), key=lambda item: (-item[1], item[0]))),
             count=sum(e.count for e in group),
             variants=tuple(_most_common(e.originals) for e in members[:MAX_VARIANTS]),
+            variant_langs=tuple(e.lang for e in members[:MAX_VARIANTS]),
             variant_total=len(group),
             last_seen=max(e.last_seen for e in group),
         ))

@@ -9,6 +9,7 @@ shifted so the body never competes with the page's single h1.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 import nh3
@@ -183,3 +184,69 @@ def plain_text(markdown: str) -> str:
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
     return "\n".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading's text and the plain-text blocks under it (the lead has no heading)."""
+
+    anchor: str  # the heading's id in the rendered page ("" for the lead)
+    heading: str
+    blocks: tuple[str, ...]
+
+
+def sections(markdown: str) -> list[Section]:
+    """The body cut at its headings, with the ids :func:`render` gives them.
+
+    Blocks are paragraphs, list items, table rows and code, as plain text, so a
+    caller can split a long section on block boundaries.
+    """
+    tokens = _MD.parse(_demote_h1(markdown or ""))
+    found: list[Section] = []
+    anchor, heading, blocks = "", "", []
+    in_heading = in_cell = False
+    row: list[str] = []
+    for token in tokens:
+        kind = token.type
+        if kind == "heading_open":
+            if heading or blocks:
+                found.append(Section(anchor, heading, tuple(blocks)))
+            anchor, heading, blocks, in_heading = str(token.attrGet("id") or ""), "", [], True
+        elif kind == "heading_close":
+            in_heading = False
+        elif kind in ("th_open", "td_open"):
+            in_cell = True
+        elif kind in ("th_close", "td_close"):
+            in_cell = False
+        elif kind == "tr_close" and row:
+            blocks.append(" | ".join(row))
+            row = []
+        elif kind == "inline":
+            text = "".join(c.content for c in token.children or () if c.type in ("text", "code_inline")).strip()
+            if not in_heading and _only_links(token):
+                continue  # "Related articles" lists name other articles: not this one's content
+            if in_heading:
+                heading = text
+            elif in_cell:
+                row.append(text) if text else None
+            elif text:
+                blocks.append(text)
+        elif kind in ("fence", "code_block") and token.content.strip():
+            blocks.append(token.content.strip())
+    if heading or blocks:
+        found.append(Section(anchor, heading, tuple(blocks)))
+    return found
+
+
+def _only_links(token) -> bool:
+    """True when every word of an inline block is link text (a navigation item)."""
+    depth, linked = 0, False
+    for child in token.children or ():
+        if child.type == "link_open":
+            depth += 1
+            linked = True
+        elif child.type == "link_close":
+            depth -= 1
+        elif child.type in ("text", "code_inline") and child.content.strip(" -–—,.;:·|") and depth == 0:
+            return False
+    return linked

@@ -39,7 +39,15 @@ def search_service(app=None) -> SearchService:
                 return service.cached_query(db.session, text, src, tgt, enqueue_if_missing=True)
             return service.translate_query(db.session, text, src, tgt)
 
+        embedder = app.extensions.get("embedder")
+        vectors = None
+        if embedder is not None:
+            from portal.search.vectors import DatabaseVectorIndex
+
+            with app.app_context():
+                engine = db.engine
+            vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim)
         service = SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
-                                settings.kb_source_language)
+                                settings.kb_source_language, embedder=embedder, vectors=vectors)
         app.extensions["search"] = service
     return service

@@ -20,6 +20,8 @@ from portal.search.analyzers import terms as analyze
 from portal.search.schema import build_schema, field_language
 
 SCHEMA_VERSION = "1"
+#: Weight of the "all words matched" clause in a partial-match (OR) query.
+ALL_WORDS_BOOST = 2.0
 
 
 @dataclass
@@ -117,13 +119,23 @@ class WhooshBackend:
     # --- reads ---------------------------------------------------------------
     def search_language(self, lang: str, text: str, *, category: str | None = None,
                         limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]:
-        """Documents in ``lang`` matching ``text``; AND first, the caller may retry OR."""
+        """Documents in ``lang`` matching ``text``.
+
+        ``require_all``: every word must match. Otherwise any word may, and
+        documents matching all of them get a bonus, so partial matches rank
+        below complete ones instead of being dropped.
+        """
         suffix = field_language(lang)
         words = list(dict.fromkeys(analyze(lang, text)))[:32]
         if not words:
             return [], []
         per_word = [Or([Term(f"title_{suffix}", w), Term(f"body_{suffix}", w)]) for w in words]
-        query = And(per_word) if require_all and len(per_word) > 1 else Or(per_word)
+        if len(per_word) == 1:
+            query = per_word[0]
+        elif require_all:
+            query = And(per_word)
+        else:
+            query = Or([And(per_word, boost=ALL_WORDS_BOOST), Or(per_word)])
         # Fields are per language already, so no "lang" filter is needed to stay in
         # this language's postings (a filter costs a pass over every document of the
         # language on each search); regional variants sharing a field (pt, pt-BR) are
@@ -165,6 +177,10 @@ class WhooshBackend:
             candidates.append((reader.doc_frequency(fieldname, word), word))
         candidates.sort(key=lambda item: (-item[0], item[1]))
         return [word for _, word in candidates[:limit]]
+
+    def slugs_in_category(self, category: str) -> set[str]:
+        """Slugs of the articles filed under ``category``."""
+        return {fields["slug"] for fields in self.searcher().documents(category=category)}
 
     def keys(self) -> list[str]:
         return [fields["key"] for fields in self.searcher().all_stored_fields()]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.jobs import enqueue, register
@@ -11,10 +11,19 @@ from portal.kb.models import Article
 from portal.search.documents import document_for, document_key
 
 INDEX_ARTICLE = "index_article"
+EMBED_ARTICLE = "embed_article"
 
 
 def _enqueue_index(session: Session, article_id: int, lang: str | None = None) -> None:
     enqueue(session, INDEX_ARTICLE, {"article_id": article_id}, dedupe_key=f"{INDEX_ARTICLE}:{article_id}")
+    enqueue_embedding(session, article_id)
+
+
+def enqueue_embedding(session: Session, article_id: int) -> None:
+    """Queue the re-embedding of an article's changed passages (no-op when embeddings are off)."""
+    if current_app and current_app.extensions.get("embedder") is None:
+        return
+    enqueue(session, EMBED_ARTICLE, {"article_id": article_id}, dedupe_key=f"{EMBED_ARTICLE}:{article_id}")
 
 
 add_hook("article_version_changed", _enqueue_index)
@@ -59,3 +68,24 @@ def index_article_job(payload: dict) -> dict:
     if article is None:
         return {"skipped": "article gone"}
     return {"documents": index_articles(db.session, backend, [article.id])}
+
+
+@register(EMBED_ARTICLE)
+def embed_article_job(payload: dict) -> dict:
+    import logging
+
+    from portal.db import db
+    from portal.jobs.models import QUEUED, Job
+    from portal.search.embedding import sync_articles
+
+    embedder = current_app.extensions.get("embedder")
+    if embedder is None:
+        return {"skipped": "embeddings are off"}
+    article = db.session.get(Article, payload["article_id"])
+    if article is None:
+        return {"skipped": "article gone"}
+    report = sync_articles(db.session, embedder, [article.id])
+    waiting = db.session.scalar(select(func.count(Job.id)).where(Job.kind == EMBED_ARTICLE, Job.status == QUEUED))
+    logging.getLogger(__name__).info("embedded %s: %s passages, %s encoded; %s articles still waiting",
+                                     article.slug, report.passages, report.encoded, waiting)
+    return {"passages": report.passages, "encoded": report.encoded}

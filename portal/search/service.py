@@ -1,14 +1,18 @@
 """The query pipeline.
 
-detect language -> search that language's documents -> if it is not the knowledge
-base's source language, translate the query (cached) and search the source
-documents too -> merge by article (one hit per article, best score) -> show each
-in the reader's language (human translation > machine translation > original)
--> highlight -> paginate. Did-you-mean and completion come from the index
-vocabulary of the query's language.
+detect language -> keyword: match the words (any of them, all of them ranked
+higher) in that language's documents, and, when it is not the knowledge base's
+source language, the translated query (cached) in the source documents ->
+dense: embed the query and find the closest passages in every language, kept
+only when they clear the floor (``hybrid.py``) -> fuse both rankings by
+reciprocal rank at the article level -> show each in the reader's language (human
+translation > machine translation > original) with its best passage as the
+highlighted snippet, linked to its section -> paginate. Did-you-mean and
+completion come from the index vocabulary of the query's language.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
@@ -19,6 +23,10 @@ from markupsafe import Markup, escape
 from portal.cache import LRUCache
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
+from portal.search.hybrid import DENSE_LIMIT, DENSE_WINDOW, DenseFloor, background_sentences, reciprocal_rank_fusion
+from portal.search.vectors import PassageHit
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 UNSURE_RULES = frozenset({"accept-language", "ui-language", "empty"})
@@ -40,6 +48,12 @@ class SearchQuery:
     page: int = 1
     per_page: int = 10
     accept_language: str | None = None
+    retrieval: str = "hybrid"  # one of RETRIEVALS
+
+
+#: Values of ``SearchQuery.retrieval``: both kinds fused, or one alone (evaluation, API).
+HYBRID = "hybrid"
+RETRIEVALS = ("hybrid", "keyword", "semantic")
 
 
 @dataclass
@@ -52,6 +66,16 @@ class Result:
     score: float
     category: str
     matched_lang: str
+    anchor: str = ""  # the section of the best-matching passage ("" for the top of the article)
+
+
+#: Retrieval modes, as the API reports them.
+KEYWORD = "keyword"
+SEMANTIC = "semantic"
+#: States of semantic retrieval for one search.
+SEMANTIC_OFF = "off"  # no embedder configured
+SEMANTIC_PENDING = "pending"  # no vectors yet (first start, big import): keyword only
+SEMANTIC_READY = "ready"
 
 
 @dataclass
@@ -66,6 +90,8 @@ class SearchResults:
     pages: int
     results: list[Result] = field(default_factory=list)
     suggestion: str | None = None
+    modes: list[str] = field(default_factory=list)  # the retrieval modes that contributed results
+    semantic: str = SEMANTIC_OFF
 
 
 def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Markup:
@@ -96,21 +122,43 @@ def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Marku
     return Markup("").join(out)
 
 
-class SearchService:
-    """Search over a :class:`WhooshBackend`, with detection and query translation injected."""
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]{2,}")
+_LATIN_LANGS_PREFIXES = ("en", "es", "fr", "de", "pt", "it", "nl", "da", "fi", "hu", "no", "ro", "sv", "tr", "pl",
+                         "cs", "ca", "eu", "ga", "id", "lt")
 
-    def __init__(self, backend: WhooshBackend, detect, translate_query, source_lang: str, cache_size: int = 2048):
+
+@dataclass
+class _Dense:
+    articles: list[str]  # slugs, best first
+    best: dict[str, PassageHit]  # slug -> its best passage
+    by_version: dict[tuple[str, str], PassageHit]  # (slug, lang) -> best passage of that version
+    accepted: bool
+
+
+class SearchService:
+    """Hybrid search: keyword (:class:`WhooshBackend`) and dense (a vector store), fused by rank.
+
+    Detection, query translation and the embedder are injected; with no
+    embedder (``PORTAL_EMBEDDINGS=none``) or no vectors yet, search is keyword only.
+    """
+
+    def __init__(self, backend: WhooshBackend, detect, translate_query, source_lang: str, cache_size: int = 2048,
+                 embedder=None, vectors=None):
         self.backend = backend
         self.detect = detect  # (text, accept_language, ui_lang) -> Detection
         self.translate_query = translate_query  # (text, src, tgt) -> str | None
         self.source_lang = source_lang
+        self.embedder = embedder
+        self.vectors = vectors
+        self._floor: DenseFloor | None = None
         self._cache = LRUCache(cache_size)
 
     def search(self, query: SearchQuery) -> SearchResults:
         text = clean_query(query.text)
         page = max(1, min(int(query.page or 1), 1000))
+        vector_generation = self._refresh_vectors()
         key = (text.casefold(), query.ui_lang, query.category, page, query.per_page,
-               query.accept_language, self.backend.generation)
+               query.accept_language, query.retrieval, self.backend.generation, vector_generation)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -118,64 +166,151 @@ class SearchService:
         self._cache.put(key, results)
         return results
 
+    def _refresh_vectors(self):
+        if self.embedder is None or self.vectors is None:
+            return None
+        try:
+            self.vectors.refresh()
+        except Exception:  # noqa: BLE001 - semantic search is an aid: keyword results still answer
+            log.exception("could not load passage vectors; answering with keyword search")
+        return self.vectors.generation
+
+    @property
+    def semantic_state(self) -> str:
+        if self.embedder is None or self.vectors is None:
+            return SEMANTIC_OFF
+        return SEMANTIC_READY if self.vectors.size() else SEMANTIC_PENDING
+
+    # --- keyword ---------------------------------------------------------------
+    def _keyword_languages(self, text: str, lang: str, rule: str, ui_lang: str) -> list[tuple[str, str]]:
+        """(language, text) pairs to match raw words in."""
+        pairs = [(lang, text)]
+        if rule in UNSURE_RULES:
+            pairs += [(code, text) for code in (self.source_lang, ui_lang) if code not in {p[0] for p in pairs}]
+        elif not lang.startswith(_LATIN_LANGS_PREFIXES) and self.source_lang.startswith(_LATIN_LANGS_PREFIXES):
+            # Product words typed in Latin letters inside a query in another script
+            # ("как сбросить password в app") are matched in the source language too.
+            latin = " ".join(_LATIN_WORD.findall(text))
+            if latin and self.source_lang != lang:
+                pairs.append((self.source_lang, latin))
+        return pairs
+
+    def _keyword(self, pairs, translated: str | None, category: str | None) -> list[RawHit]:
+        hits: list[RawHit] = []
+        for code, words in pairs:
+            hits += self.backend.search_language(code, words, category=category, require_all=False)[0]
+        if translated and translated.strip():
+            hits += self.backend.search_language(self.source_lang, translated, category=category,
+                                                 require_all=False)[0]
+        merged: dict[str, RawHit] = {}
+        for hit in hits:
+            best = merged.get(hit.slug)
+            if best is None or hit.score > best.score:
+                merged[hit.slug] = hit
+        return sorted(merged.values(), key=lambda h: (-h.score, h.slug))
+
+    # --- dense -------------------------------------------------------------------
+    def _dense_floor(self) -> DenseFloor:
+        if self._floor is None:
+            self._floor = DenseFloor(self.embedder.embed_passages(background_sentences()))
+        return self._floor
+
+    def _dense(self, text: str, category: str | None, keyword_evidence: bool) -> _Dense | None:
+        if self.semantic_state != SEMANTIC_READY:
+            return None
+        vector = self.embedder.embed_query(text)
+        hits = self.vectors.nearest(vector, 400)
+        if not hits:
+            return None
+        allowed = self.backend.slugs_in_category(category) if category else None
+        best: dict[str, PassageHit] = {}
+        by_version: dict[tuple[str, str], PassageHit] = {}
+        for hit in hits:
+            if allowed is not None and hit.slug not in allowed:
+                continue
+            best.setdefault(hit.slug, hit)
+            by_version.setdefault((hit.slug, hit.lang), hit)
+        if not best:
+            return _Dense([], {}, {}, False)
+        top = max(h.score for h in best.values())
+        verdict = self._dense_floor().judge(vector, top, keyword_evidence)
+        ordered = sorted(best.values(), key=lambda h: (-h.score, h.slug))
+        kept = [h.slug for h in ordered if h.score >= top - DENSE_WINDOW][:DENSE_LIMIT]
+        return _Dense(kept if verdict.accepted else [], best, by_version, verdict.accepted)
+
+    # --- the pipeline ------------------------------------------------------------
     def _search(self, text: str, query: SearchQuery, page: int) -> SearchResults:
         detection = self.detect(text, query.accept_language, query.ui_lang)
         lang = detection.lang
-        empty = SearchResults(text, lang, detection.confidence, detection.rule, None, 0, page, 0)
+        semantic = self.semantic_state
+        empty = SearchResults(text, lang, detection.confidence, detection.rule, None, 0, page, 0, semantic=semantic)
         if not text:
             return empty
         translated = None
         if lang != self.source_lang:
             translated = self.translate_query(text, lang, self.source_lang)
-        # An unsure detection (short or ambiguous text, decided by a fallback rule)
-        # must not hide the obvious: also try the raw words in the source language.
-        raw_langs = [lang]
-        if detection.rule in UNSURE_RULES:
-            raw_langs += [code for code in (self.source_lang, query.ui_lang) if code not in raw_langs]
-        merged: dict[str, RawHit] = {}
-        for require_all in (True, False):
-            hits = []
-            for raw_lang in raw_langs:
-                hits += self.backend.search_language(raw_lang, text, category=query.category,
-                                                     require_all=require_all)[0]
-            if translated and translated.strip():
-                more, _ = self.backend.search_language(self.source_lang, translated, category=query.category,
-                                                       require_all=require_all)
-                hits = hits + more
-            for hit in hits:
-                best = merged.get(hit.slug)
-                if best is None or hit.score > best.score:
-                    merged[hit.slug] = hit
-            if merged:
-                break
-        ordered = sorted(merged.values(), key=lambda h: (-h.score, h.slug))
+        pairs = self._keyword_languages(text, lang, detection.rule, query.ui_lang)
+        keyword = self._keyword(pairs, translated, query.category) if query.retrieval != SEMANTIC else []
+        dense = self._dense(text, query.category, keyword_evidence=bool(keyword)) \
+            if query.retrieval != KEYWORD else None
+        rankings = [[hit.slug for hit in keyword]]
+        if dense is not None and dense.articles:
+            rankings.append(dense.articles)
+        fused = reciprocal_rank_fusion(rankings)
+        keyword_by_slug = {hit.slug: hit for hit in keyword}
+        ordered = sorted(fused, key=lambda slug: (-fused[slug], slug))
+        modes = [mode for mode, ranking in zip((KEYWORD, SEMANTIC), rankings) if ranking]
         total = len(ordered)
         pages = max(1, math.ceil(total / query.per_page)) if total else 0
         window = ordered[(page - 1) * query.per_page: page * query.per_page]
-        wanted = set().union(*(terms(code, text) for code in raw_langs))
+        wanted = set().union(*(terms(code, words) for code, words in pairs))
         if translated:
             wanted |= set(terms(self.source_lang, translated))
-        results = [self._present(hit, query.ui_lang, text, translated, wanted) for hit in window]
-        suggestion = self.did_you_mean(text, lang) if total == 0 else None
+        results = [r for r in (self._present(slug, fused[slug], keyword_by_slug.get(slug), dense, query.ui_lang,
+                                             text, translated, wanted) for slug in window) if r is not None]
+        # Spelling help whenever the words themselves matched nothing, even if meaning did.
+        suggestion = self.did_you_mean(text, lang) if not keyword else None
         return SearchResults(text, lang, detection.confidence, detection.rule, translated, total, page, pages,
-                             results, suggestion)
+                             results, suggestion, modes, semantic)
 
-    def _present(self, hit: RawHit, ui_lang: str, text: str, translated: str | None, wanted: set[str]) -> Result:
-        versions = {fields["lang"]: fields for fields in self.backend.searcher().documents(slug=hit.slug)}
-        shown = versions.get(ui_lang)
-        if shown is None:
-            shown = next((f for f in versions.values() if f["kind"] == "source"), hit.fields)
+    def _present(self, slug: str, score: float, keyword_hit: RawHit | None, dense: _Dense | None, ui_lang: str,
+                 text: str, translated: str | None, wanted: set[str]) -> Result | None:
+        versions = {fields["lang"]: fields for fields in self.backend.searcher().documents(slug=slug)}
+        if not versions:
+            return None  # vectors ahead of the keyword index (a job in flight)
+        shown = versions.get(ui_lang) or next((f for f in versions.values() if f["kind"] == "source"),
+                                              next(iter(versions.values())))
         display_lang = shown["lang"]
         marks = set(wanted)
         for phrase in (text, translated):
             if phrase:
                 marks |= set(terms(display_lang, phrase))
+        snippet_text, anchor = shown.get("excerpt") or "", ""
+        passage = self._best_passage(slug, display_lang, dense)
+        if passage is not None:
+            snippet_text = passage["text"] if passage["position"] else (shown.get("excerpt") or passage["text"])
+            anchor = passage["anchor"] if passage["position"] else ""
+        matched = keyword_hit.lang if keyword_hit else (dense.best[slug].lang if dense and slug in dense.best
+                                                         else display_lang)
         return Result(
-            slug=hit.slug, title=shown["title"], lang=display_lang,
+            slug=slug, title=shown["title"], lang=display_lang,
             machine_translated=bool(shown.get("machine")),
-            snippet=highlight(shown.get("excerpt") or "", display_lang, marks),
-            score=round(hit.score, 4), category=shown.get("category", ""), matched_lang=hit.lang,
+            snippet=highlight(snippet_text, display_lang, marks),
+            score=round(score, 4), category=shown.get("category", ""), matched_lang=matched, anchor=anchor,
         )
+
+    def _best_passage(self, slug: str, display_lang: str, dense: _Dense | None) -> dict | None:
+        """The best-matching passage in the language shown (same place as the best hit if need be)."""
+        if dense is None or self.vectors is None:
+            return None
+        own = dense.by_version.get((slug, display_lang))
+        if own is not None:
+            return self.vectors.passages([own.passage_id]).get(own.passage_id)
+        hit = dense.best.get(slug)
+        if hit is None:
+            return None
+        place = (slug, display_lang, hit.position)
+        return self.vectors.passages_at([place]).get(place)
 
     def did_you_mean(self, text: str, lang: str) -> str | None:
         """The query with unknown words corrected from the index vocabulary, or None."""

@@ -7,8 +7,11 @@ from sqlalchemy import text
 from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
+from portal.search.service import HYBRID, RETRIEVALS
 
 bp = Blueprint("api", __name__)
+#: Longest draft matched for contact-form suggestions (characters).
+DEFLECT_MAX_CHARS = 300
 csrf.exempt(bp)  # JSON API: no cookie authentication, so no CSRF exposure
 
 
@@ -54,13 +57,21 @@ def search():
     page = request.args.get("page", "1")
     if not page.isdigit() or not 1 <= int(page) <= 1000:
         return api_error(400, "bad_page", "'page' must be a number from 1 to 1000.")
-    category = request.args.get("category") or None
+    category = (request.args.get("category") or "")[:120] or None
+    retrieval = request.args.get("mode", HYBRID)
+    if retrieval not in RETRIEVALS:
+        return api_error(400, "bad_mode", f"'mode' must be one of: {', '.join(RETRIEVALS)}.")
     results = search_service().search(SearchQuery(query, lang, category, int(page),
-                                                  accept_language=request.headers.get("Accept-Language")))
+                                                  accept_language=request.headers.get("Accept-Language"),
+                                                  retrieval=retrieval))
     log_search(db.session, query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
                ui_lang=lang, results=results.total, translated_query=results.translated_query,
                category=category, source="api")
-    return jsonify({
+    return jsonify(_results_json(results, lang))
+
+
+def _results_json(results, lang: str) -> dict:
+    return {
         "query": results.query,
         "detected_language": {"lang": results.lang, "confidence": round(results.confidence, 4), "rule": results.rule},
         "translated_query": results.translated_query,
@@ -68,17 +79,43 @@ def search():
         "page": results.page,
         "pages": results.pages,
         "suggestion": results.suggestion,
+        # Which retrieval answered: semantic is "pending" while vectors are being made.
+        "retrieval": {"modes": results.modes, "semantic": results.semantic},
         "results": [{
             "slug": r.slug,
             "title": r.title,
             "language": r.lang,
             "machine_translated": r.machine_translated,
-            "url": url_for("public.article", lang=lang, slug=r.slug, _external=False),
+            "url": url_for("public.article", lang=lang, slug=r.slug, _external=False, _anchor=r.anchor or None),
+            "section": r.anchor or None,
             "snippet": str(r.snippet),
             "score": r.score,
             "category": r.category,
         } for r in results.results],
-    })
+    }
+
+
+@bp.get("/api/v1/deflect")
+@limiter.limit("120 per minute")
+def deflect():
+    """``GET /api/v1/deflect?q=&lang=``: articles that may answer a message being written.
+
+    For the contact form's suggestions while the customer types: the draft is
+    matched like a search but never logged, so it never reaches writers' reports.
+    """
+    from portal.search import SearchQuery, clean_query, search_service
+
+    query = clean_query(request.args.get("q"))[:DEFLECT_MAX_CHARS]
+    if not query:
+        return api_error(400, "missing_query", "Give the text of the message in the 'q' parameter.")
+    lang = _language_arg()
+    if lang is None:
+        return api_error(400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}.")
+    results = search_service().search(SearchQuery(query, lang, per_page=5,
+                                                  accept_language=request.headers.get("Accept-Language")))
+    response = jsonify(_results_json(results, lang))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/api/v1/suggest")

@@ -47,10 +47,12 @@ def inbox():
 def _suggested_articles(ticket: Ticket):
     from portal.search import SearchQuery, search_service
 
-    first = ticket.messages[0]
-    text = first.translations.get(current_user.language, {}).get("text") or first.body
+    # The customer's own words, in whatever language: multilingual retrieval finds the
+    # articles without a translation (which may be missing, or lose detail).
+    text = ticket.messages[0].body
     try:
-        return search_service().search(SearchQuery(text[:300], current_user.language, per_page=5)).results
+        return search_service().search(SearchQuery(text[:300], current_user.language, per_page=5,
+                                                   accept_language=ticket.language)).results
     except Exception:  # noqa: BLE001 - suggestions are an aid, never a reason to fail the page
         current_app.logger.exception("article suggestions failed for a ticket")
         return []

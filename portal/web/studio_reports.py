@@ -118,13 +118,23 @@ def index():
         chart_rows=CHART_ROWS, chart_series=CHART_SERIES,
         search_days=day_list, search_series=series, search_total=sum(r.count for r in daily),
         search_day_totals=[sum(counts) for counts in zip(*series.values())] or [0] * len(day_list),
-        gaps=reports.zero_result_groups(session, since),
+        gaps=reports.zero_result_groups(session, since, embed=_gap_embedding()),
         ticket_queries=reports.queries_that_led_to_tickets(session, since, limit=50),
         viewed=reports.most_viewed(session, g.lang),
         unhelpful=reports.least_helpful(session, since),
         coverage=reports.translation_coverage(session, current_app.config["SETTINGS"].languages),
         self_service=reports.self_service_rate(session, since),
     )
+
+
+def _gap_embedding():
+    """Multilingual query vectors for grouping content gaps across languages (None: off)."""
+    embedder = current_app.extensions.get("embedder")
+    if embedder is None:
+        return None
+    from portal.search.hybrid import centered_query_vectors
+
+    return lambda texts: centered_query_vectors(embedder, texts)
 
 
 # --- CSV downloads ------------------------------------------------------------------
@@ -143,9 +153,10 @@ def _searches_csv(since):
 
 
 def _content_gaps_csv(since):
-    gaps = reports.zero_result_groups(db.session, since, limit=CSV_LIMIT)
+    gaps = reports.zero_result_groups(db.session, since, limit=CSV_LIMIT, embed=_gap_embedding())
     return ([_("Query"), _("Language"), _("Searches"), _("Variants"), _("Last seen (UTC)")],
-            [(gap.query, gap.lang, gap.count, " | ".join(gap.variants), _when(gap.last_seen)) for gap in gaps])
+            [(gap.query, " ".join(gap.languages or (gap.lang,)), gap.count, " | ".join(gap.variants), _when(gap.last_seen))
+             for gap in gaps])
 
 
 def _ticket_queries_csv(since):
