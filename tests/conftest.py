@@ -18,8 +18,14 @@ GNOME_CORPUS = SHARED / "corpora" / "gnome-help" / "kb_articles"
 SHIPPED_KB = PROJECT_ROOT / "kb_articles"
 
 
+#: One embedding cache for every temporary portal of every run: the same passage
+#: text is encoded once, ever (the cache is keyed by model id and text hash).
+EMBEDDINGS_CACHE = PROJECT_ROOT / ".cache" / "embeddings-tests.sqlite3"
+
+
 def _make_app(data_dir: Path, **overrides):
-    settings = {"data_dir": data_dir, "search_index_dir": data_dir / "index", "testing": True}
+    settings = {"data_dir": data_dir, "search_index_dir": data_dir / "index", "testing": True,
+                "embeddings_cache": EMBEDDINGS_CACHE}
     settings.update(overrides)
     return create_app(settings)
 

@@ -5,7 +5,8 @@ multilingual-e5's cosine scores are compressed (right answers ~.82-.90, nonsense
 passage with how well the same query matches a fixed set of off-topic sentences
 and random strings (``background.txt``): a query about the knowledge base is
 closer to some article than to all of those; an unrelated or nonsense query is
-not. Keyword evidence (a match in any language) lowers the bar. The constants
+not. Keyword evidence (a match in any language) lowers the bar; a query whose
+language nobody can identify (made-up words) raises it. The constants
 were tuned with ``bench/search_eval.py --floor`` on the GNOME Help corpus (see
 docs/decisions/0007-hybrid-retrieval.md).
 """
@@ -19,8 +20,12 @@ import numpy as np
 RRF_K = 60
 #: Margin (best passage minus the mean of the 3 closest background sentences)
 #: a dense result needs on its own, and with keyword evidence for the query.
-MARGIN_ALONE = 0.012
+MARGIN_ALONE = 0.005
 MARGIN_WITH_KEYWORDS = -0.02
+#: Needed when language identification could not tell what language the query is
+#: in (confidence below UNSURE_CONFIDENCE): strings of made-up words land here.
+MARGIN_UNKNOWN_LANGUAGE = 0.03
+UNSURE_CONFIDENCE = 0.15
 #: Dense articles kept: within this score of the best one, at most DENSE_LIMIT.
 DENSE_WINDOW = 0.045
 DENSE_LIMIT = 30
@@ -54,12 +59,18 @@ class DenseFloor:
     def __init__(self, background: np.ndarray):
         self.background = background
 
-    def judge(self, query_vector: np.ndarray, best: float, keyword_evidence: bool) -> DenseVerdict:
+    def judge(self, query_vector: np.ndarray, best: float, keyword_evidence: bool,
+              language_confidence: float = 1.0) -> DenseVerdict:
         if not len(self.background):
             return DenseVerdict(True, best, 0.0)
         closest = np.sort(self.background @ query_vector)[-3:]
         margin = float(best - closest.mean())
-        needed = MARGIN_WITH_KEYWORDS if keyword_evidence else MARGIN_ALONE
+        if keyword_evidence:
+            needed = MARGIN_WITH_KEYWORDS
+        elif language_confidence < UNSURE_CONFIDENCE:
+            needed = MARGIN_UNKNOWN_LANGUAGE
+        else:
+            needed = MARGIN_ALONE
         return DenseVerdict(margin >= needed, best, margin)
 
 

@@ -1,7 +1,7 @@
 """Passage rows for semantic retrieval: text, content hash, and the vector of one model.
 
-Rows are only inserted and deleted, never updated, so ``(count, max id)``
-identifies a generation of the vector index cheaply.
+Rows are only inserted and deleted, never updated, and ids are never reused,
+so ``(count, max id)`` identifies a generation of the vector index cheaply.
 """
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from portal.db import db
 class SearchPassage(db.Model):
     __tablename__ = "search_passage"
     __table_args__ = (Index("ix_search_passage_version", "version_id"),
-                      Index("ix_search_passage_article", "article_id"))
+                      Index("ix_search_passage_article", "article_id"),
+                      # Ids are never reused (PostgreSQL sequences never are), so a
+                      # re-embedded last row still moves max(id) and the generation.
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("kb_article.id", ondelete="CASCADE"))

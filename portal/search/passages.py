@@ -87,6 +87,6 @@ def passages_for(title: str, summary: str, body: str,
                 out.append(PassageText(len(out), section.anchor, section.heading, "\n".join(chunk)))
                 chunk = []
             chunk.append(block)
-        if chunk or section.heading:
-            out.append(PassageText(len(out), section.anchor, section.heading, "\n".join(chunk) or section.heading))
+        if chunk:  # a heading with nothing under it (a list of links removed) says too little
+            out.append(PassageText(len(out), section.anchor, section.heading, "\n".join(chunk)))
     return out

