@@ -1,10 +1,14 @@
 """Search figures on the GNOME Help corpus (all languages) and a synthetic corpus.
 
-Run: .venv/bin/python bench/search.py [--synthetic 50000] [--queries 200]
-Prints indexing time; p50/p95 of the search pipeline (in-process, warm, cache
-bypassed), of the JSON API, and of raw Whoosh for the same queries; the ratio
-pipeline/raw (our overhead); and a repeated query served from the cache.
-Asserts nothing.
+Run: .venv/bin/python bench/search.py [--synthetic 50000] [--queries 200] [--part keyword|semantic|all]
+Keyword part: indexing time; p50/p95 of the search pipeline (in-process, warm,
+cache bypassed), of the JSON API, and of raw Whoosh for the same queries; the
+ratio pipeline/raw (our overhead); and a repeated query served from the cache.
+Semantic part: embedding time per passage and for the whole GNOME corpus (a
+fresh embedding cache, so every passage is really encoded), hybrid query
+p50/p95 on GNOME against keyword-only in the same run, dense search over
+synthetic passages, and the resident memory of a web process with the model
+loaded. Asserts nothing.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import argparse
 import random
 import time
 
-from _common import GNOME, percentile, require_corpus, summary, temporary_app  # noqa: E402
+from _common import GNOME, ROOT, percentile, require_corpus, summary, temporary_app  # noqa: E402
 
 
 def raw_whoosh(backend, lang, text):
@@ -119,16 +123,143 @@ def synthetic(args):
     measure(app, queries, f"synthetic {args.synthetic}")
 
 
+def semantic_gnome(args):
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from portal.db import db
+    from portal.kb.models import ArticleVersion
+    from portal.kb.transfer import import_directory
+    from portal.search import SearchQuery, search_service
+    from portal.search.embedding import sync_articles
+    from portal.search.jobs import rebuild_index
+
+    cache = Path(tempfile.mkdtemp(prefix="embed-cache-")) / "cache.sqlite3"
+    app = temporary_app(translation_engines=(), embeddings_cache=cache)
+    with app.app_context():
+        import_directory(db.session, GNOME)
+        service = search_service(app)
+        rebuild_index(db.session, service.backend)
+        embedder = app.extensions["embedder"]
+        started = time.perf_counter()
+        report = sync_articles(db.session, embedder)
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        print(f"[semantic gnome] embedded {report.passages} passages of {report.versions} versions in {elapsed:.0f} s: "
+              f"{elapsed / max(1, report.encoded) * 1000:.0f} ms per encoded passage ({report.encoded} encoded)")
+        started = time.perf_counter()
+        again = sync_articles(db.session, embedder)
+        print(f"[semantic gnome] unchanged re-sync: {again.encoded} encoded in {time.perf_counter() - started:.1f} s")
+        rows = db.session.execute(select(ArticleVersion.lang, ArticleVersion.title)).all()
+        random.seed(7)
+        queries = [(lang, title) for lang, title in rows]
+        random.shuffle(queries)
+        queries = queries[: args.queries]
+        service._refresh_vectors()
+        figures = {}
+        for mode in ("keyword", "hybrid"):
+            for lang, text in queries[:20]:
+                service._search(text, SearchQuery(text, lang, retrieval=mode), 1)
+            times = []
+            for lang, text in queries:
+                embedder._queries.clear()  # include the query embedding in every hybrid figure
+                started = time.perf_counter()
+                service._search(text, SearchQuery(text, lang, retrieval=mode), 1)
+                times.append((time.perf_counter() - started) * 1000)
+            figures[mode] = times
+            print(f"[semantic gnome] {mode:7} pipeline over {service.vectors.size()} passages: {summary(times)}")
+        print(f"[semantic gnome] hybrid/keyword: median {percentile(figures['hybrid'], .5) / percentile(figures['keyword'], .5):.2f}x, "
+              f"p95 {percentile(figures['hybrid'], .95) / percentile(figures['keyword'], .95):.2f}x")
+
+
+def semantic_synthetic(args):
+    import numpy as np
+    from sqlalchemy import insert
+
+    from portal.db import db
+    from portal.kb.models import Article, ArticleVersion
+    from portal.search import search_service
+    from portal.search.models import SearchPassage
+
+    app = temporary_app(translation_engines=())
+    rng = np.random.default_rng(5)
+    with app.app_context():
+        article = Article(slug="synthetic", source_lang="en")
+        db.session.add(article)
+        db.session.flush()
+        version = ArticleVersion(article_id=article.id, lang="en", title="synthetic")
+        db.session.add(version)
+        db.session.flush()
+        started = time.perf_counter()
+        for start in range(0, args.synthetic, 5000):
+            count = min(5000, args.synthetic - start)
+            vectors = rng.standard_normal((count, 384)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            db.session.execute(insert(SearchPassage), [
+                {"article_id": article.id, "version_id": version.id, "slug": f"s{(start + i) // 5}", "lang": "en",
+                 "position": (start + i) % 5, "anchor": "", "heading": "", "text": "x", "content_hash": "h",
+                 "model_id": app.extensions["embedder"].model_id, "vector": vectors[i].tobytes()}
+                for i in range(count)])
+        db.session.commit()
+        print(f"[semantic synthetic] stored {args.synthetic} passage vectors in {time.perf_counter() - started:.1f} s")
+        service = search_service(app)
+        started = time.perf_counter()
+        service.vectors.refresh()
+        print(f"[semantic synthetic] loaded the matrix in {(time.perf_counter() - started) * 1000:.0f} ms")
+        embedder = app.extensions["embedder"]
+        random.seed(3)
+        words = ["printer", "password", "wifi", "battery", "screen", "sound", "keyboard", "files", "backup", "account"]
+        texts = [" ".join(random.choices(words, k=random.randint(1, 4))) + f" {n}" for n in range(args.queries)]
+        embed_ms, search_ms = [], []
+        for text in texts:
+            started = time.perf_counter()
+            vector = embedder.embed_query(text)
+            middle = time.perf_counter()
+            service.vectors.refresh()
+            service.vectors.nearest(vector, 400)
+            done = time.perf_counter()
+            embed_ms.append((middle - started) * 1000)
+            search_ms.append((done - middle) * 1000)
+        total = [a + b for a, b in zip(embed_ms, search_ms)]
+        print(f"[semantic synthetic] query embedding: {summary(embed_ms)}")
+        print(f"[semantic synthetic] generation check + exact top-400 over {args.synthetic}: {summary(search_ms)}")
+        print(f"[semantic synthetic] both: {summary(total)}")
+
+
+def worker_memory():
+    import subprocess
+    import sys
+
+    code = ("import resource, sys; sys.path.insert(0, %r); from _common import temporary_app; "
+            "app = temporary_app(); e = app.extensions['embedder']; "
+            "import re; before = int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
+            "e.embed_query('how do I reset my password'); "
+            "after = int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
+            "print(before // 1024, after // 1024)") % str(ROOT / "bench")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    print(f"[semantic memory] web process RSS: {out[-2]} MB before the model, {out[-1]} MB with it loaded")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--synthetic", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--part", choices=("keyword", "semantic", "all"), default="all")
     args = parser.parse_args()
+    if args.part in ("semantic", "all"):
+        worker_memory()
+        if args.synthetic:
+            semantic_synthetic(args)
     if not require_corpus():
         return
-    gnome(args)
-    if args.synthetic:
-        synthetic(args)
+    if args.part in ("semantic", "all"):
+        semantic_gnome(args)
+    if args.part in ("keyword", "all"):
+        gnome(args)
+        if args.synthetic:
+            synthetic(args)
 
 
 if __name__ == "__main__":
