@@ -81,7 +81,7 @@ def test_results_link_to_the_best_matching_section(semantic_app):
     article = client.get(top["url"].split("#")[0]).get_data(as_text=True)
     assert f'id="{top["section"]}"' in article  # the anchor exists on the page
     html = client.get("/en/search", query_string={"q": "the reset email never arrived"}).get_data(as_text=True)
-    assert f'reset-your-password?s=' in html and f'#{top["section"]}"' in html
+    assert 'reset-your-password?s=' in html and f'#{top["section"]}"' in html
 
 
 def test_results_are_shown_in_the_reader_language(semantic_app):

@@ -30,7 +30,7 @@ class EmbedReport:
     passages: int = 0
     encoded: int = 0
 
-    def add(self, other: "EmbedReport") -> None:
+    def add(self, other: EmbedReport) -> None:
         self.versions += other.versions
         self.changed += other.changed
         self.passages += other.passages

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from portal.kb.markdown import sections
 
