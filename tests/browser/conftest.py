@@ -108,7 +108,7 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
                 save_version(db.session, article, lang, title=source.title, summary=source.summary,
                              body=source.body, kind=KIND_MACHINE, produced_by="test/1")
         db.session.commit()
-        run_pending(db.session, kinds={"index_article"})
+        run_pending(db.session, kinds={"index_article", "embed_article"})
         # One agent per UI language, so the desk is audited in every language.
         from portal.accounts import create_user
 

@@ -13,6 +13,7 @@ PAGE_TYPES = {
     "article-machine": "/{lang}/articles/reset-your-password",
     "article-machine-reviewed": "/{lang}/articles/reviewed-example",
     "search-results": "/{lang}/search?q=password",
+    "search-semantic": "/{lang}/search?q=Ich%20habe%20mein%20Passwort%20vergessen",  # section links, any language
     "search-empty": "/{lang}/search?q=zzzxqy",
     "not-found": "/{lang}/no-such-page",
 }
@@ -30,6 +31,16 @@ def test_every_page_type_is_axe_clean_in_light_and_dark(page, base_url, lang):
                 failures.append(f"[{name} / {scheme}] {page.url}\n{format_violations(violations)}")
         page.emulate_media(color_scheme="light")
     assert not failures, "\n\n".join(failures)
+
+
+def test_semantic_results_link_to_their_section(page, base_url):
+    page.goto(base_url + "/ar/search?q=" + "Ich habe mein Passwort vergessen")
+    links = page.locator("ol.results > li > a")
+    assert links.count() >= 1
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert any("/ar/articles/reset-your-password" in href for href in hrefs)
+    assert any("#" in href for href in hrefs)  # the best passage's section
+    assert page.locator("#result-count").get_attribute("role") == "status"
 
 
 def test_harness_reports_a_known_bad_page(page, base_url):
