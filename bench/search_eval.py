@@ -63,7 +63,7 @@ def margins(service, texts: list[str], ui_lang: str) -> list[float]:
     for text in texts:
         vector = service.embedder.embed_query(text)
         hits = service.vectors.nearest(vector, 1)
-        out.append(service._dense_floor().judge(vector, hits[0].score, False).margin)
+        out.append(service._dense_floor().judge(vector, [hits[0].score], False).margin)
     return out
 
 

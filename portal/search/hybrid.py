@@ -6,7 +6,8 @@ passage with how well the same query matches a fixed set of off-topic sentences
 and random strings (``background.txt``): a query about the knowledge base is
 closer to some article than to all of those; an unrelated or nonsense query is
 not. Keyword evidence (a match in any language) lowers the bar; a query whose
-language nobody can identify (made-up words) raises it. The constants
+language nobody can identify (made-up words) raises it, and a best article that
+clearly stands out from the next ones lowers it. The constants
 were tuned with ``bench/search_eval.py --floor`` on the GNOME Help corpus (see
 docs/decisions/0007-hybrid-retrieval.md).
 """
@@ -20,12 +21,17 @@ import numpy as np
 RRF_K = 60
 #: Margin (best passage minus the mean of the 3 closest background sentences)
 #: a dense result needs on its own, and with keyword evidence for the query.
-MARGIN_ALONE = 0.005
+MARGIN_ALONE = 0.01
 MARGIN_WITH_KEYWORDS = -0.02
 #: Needed when language identification could not tell what language the query is
 #: in (confidence below UNSURE_CONFIDENCE): strings of made-up words land here.
 MARGIN_UNKNOWN_LANGUAGE = 0.03
 UNSURE_CONFIDENCE = 0.15
+#: A best article this far above the mean of the next ten stands out on its own,
+#: and then a margin of MARGIN_DISTINCT is enough (short titles such as "Lendo a
+#: tela em voz alta" resemble the background but clearly pick one article).
+DISTINCT_GAP = 0.03
+MARGIN_DISTINCT = -0.01
 #: Dense articles kept: within this score of the best one, at most DENSE_LIMIT.
 DENSE_WINDOW = 0.045
 DENSE_LIMIT = 30
@@ -51,6 +57,7 @@ class DenseVerdict:
     accepted: bool
     best: float
     margin: float
+    distinct: float = 0.0
 
 
 class DenseFloor:
@@ -59,19 +66,23 @@ class DenseFloor:
     def __init__(self, background: np.ndarray):
         self.background = background
 
-    def judge(self, query_vector: np.ndarray, best: float, keyword_evidence: bool,
+    def judge(self, query_vector: np.ndarray, article_scores: list[float], keyword_evidence: bool,
               language_confidence: float = 1.0) -> DenseVerdict:
+        """``article_scores``: each article's best passage score, best first."""
+        best = article_scores[0]
+        following = article_scores[1:11]
+        distinct = float(best - np.mean(following)) if following else 0.0
         if not len(self.background):
-            return DenseVerdict(True, best, 0.0)
+            return DenseVerdict(True, best, 0.0, distinct)
         closest = np.sort(self.background @ query_vector)[-3:]
         margin = float(best - closest.mean())
         if keyword_evidence:
-            needed = MARGIN_WITH_KEYWORDS
+            accepted = margin >= MARGIN_WITH_KEYWORDS
         elif language_confidence < UNSURE_CONFIDENCE:
-            needed = MARGIN_UNKNOWN_LANGUAGE
+            accepted = margin >= MARGIN_UNKNOWN_LANGUAGE
         else:
-            needed = MARGIN_ALONE
-        return DenseVerdict(margin >= needed, best, margin)
+            accepted = margin >= MARGIN_ALONE or (margin >= MARGIN_DISTINCT and distinct >= DISTINCT_GAP)
+        return DenseVerdict(accepted, best, margin, distinct)
 
 
 #: Centred cosine at which failed queries in different languages are one content gap.

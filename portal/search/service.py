@@ -235,9 +235,10 @@ class SearchService:
             by_version.setdefault((hit.slug, hit.lang), hit)
         if not best:
             return _Dense([], {}, {}, False, float("-inf"))
-        top = max(h.score for h in best.values())
-        verdict = self._dense_floor().judge(vector, top, keyword_evidence, language_confidence)
         ordered = sorted(best.values(), key=lambda h: (-h.score, h.slug))
+        top = ordered[0].score
+        verdict = self._dense_floor().judge(vector, [h.score for h in ordered], keyword_evidence,
+                                            language_confidence)
         kept = [h.slug for h in ordered if h.score >= top - DENSE_WINDOW][:DENSE_LIMIT]
         return _Dense(kept if verdict.accepted else [], best, by_version, verdict.accepted, verdict.margin)
 
