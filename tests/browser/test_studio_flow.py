@@ -44,7 +44,7 @@ def test_write_lint_fix_review_publish_and_find(browser, base_url, live_app):
     writer.goto(f"{base_url}/studio/articles/redeem-a-gift-card/en/edit")
     writer.get_by_role("button", name="Publish", exact=True).click()
     expect(writer.locator("p.meta").first).to_contain_text("Published revision 2")
-    run_jobs(live_app, kinds={"index_article"})
+    run_jobs(live_app, kinds={"index_article", "embed_article"})  # the worker indexes and embeds it
 
     customer = browser.new_context().new_page()
     customer.goto(f"{base_url}/en/search?q=gift card")
