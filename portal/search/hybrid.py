@@ -1,15 +1,25 @@
-"""Hybrid ranking: reciprocal-rank fusion of keyword and dense results, and the dense floor.
+"""Hybrid ranking: reciprocal-rank fusion of keyword and dense results, the hub
+correction and the dense floor.
 
 multilingual-e5's cosine scores are compressed (right answers ~.82-.90, nonsense
-~.78-.86), so no absolute cut-off separates them. The floor compares the best
-passage with how well the same query matches a fixed set of off-topic sentences
-and random strings (``background.txt``): a query about the knowledge base is
-closer to some article than to all of those; an unrelated or nonsense query is
-not. Keyword evidence (a match in any language) lowers the bar; a query whose
-language nobody can identify (made-up words) raises it, and a best article that
-clearly stands out from the next ones lowers it. The constants
-were tuned with ``bench/search_eval.py --floor`` on the GNOME Help corpus (see
-docs/decisions/0007-hybrid-retrieval.md).
+~.78-.86), so no absolute cut-off separates them. Both corrections below use a
+fixed set of off-topic questions and random strings (``background.txt``),
+embedded as *queries*:
+
+* Hub correction. Short, generic passages ("IRC: get live support on IRC") sit
+  close to every short query and crowd out the right answer, above all for
+  cross-lingual queries. Each passage's ranking score is its cosine minus
+  ``HUB_WEIGHT`` times its mean cosine with its ``HUB_NEIGHBOURS`` closest
+  background questions (the CSLS correction of Conneau et al., 2018).
+* The floor. A query about the knowledge base is closer to its best passage than
+  to the off-topic questions most like it; an unrelated or nonsense query is
+  not. Its margin is the best passage's cosine minus the mean of the query's 3
+  highest cosines with the background. e5 scores pairs in one language higher,
+  so a query in another language than its best passage needs less margin; a query
+  whose language nobody can identify (made-up words) needs more.
+
+The constants were tuned with ``bench/search_eval.py`` on the GNOME Help corpus
+(see docs/decisions/0007-hybrid-retrieval.md).
 """
 from __future__ import annotations
 
@@ -19,20 +29,16 @@ from pathlib import Path
 import numpy as np
 
 RRF_K = 60
-#: Margin (best passage minus the mean of the 3 closest background sentences)
-#: a dense result needs on its own, and with keyword evidence for the query.
-MARGIN_ALONE = 0.01
-MARGIN_WITH_KEYWORDS = -0.02
-#: Needed when language identification could not tell what language the query is
+HUB_NEIGHBOURS = 10
+HUB_WEIGHT = 0.5
+#: Margin the best passage needs when it is in the query's language, and when it is not.
+MARGIN_SAME_LANGUAGE = 0.02
+MARGIN_CROSS_LANGUAGE = -0.01
+#: Added when language identification could not tell what language the query is
 #: in (confidence below UNSURE_CONFIDENCE): strings of made-up words land here.
-MARGIN_UNKNOWN_LANGUAGE = 0.03
+MARGIN_UNKNOWN_LANGUAGE = 0.02
 UNSURE_CONFIDENCE = 0.15
-#: A best article this far above the mean of the next ten stands out on its own,
-#: and then a margin of MARGIN_DISTINCT is enough (short titles such as "Lendo a
-#: tela em voz alta" resemble the background but clearly pick one article).
-DISTINCT_GAP = 0.03
-MARGIN_DISTINCT = -0.01
-#: Dense articles kept: within this score of the best one, at most DENSE_LIMIT.
+#: Dense articles kept: within this (corrected) score of the best one, at most DENSE_LIMIT.
 DENSE_WINDOW = 0.045
 DENSE_LIMIT = 30
 BACKGROUND_FILE = Path(__file__).with_name("background.txt")
@@ -41,6 +47,11 @@ BACKGROUND_FILE = Path(__file__).with_name("background.txt")
 def background_sentences() -> list[str]:
     lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def background_queries(embedder) -> np.ndarray:
+    """The background sentences embedded as queries (cached by the embedder)."""
+    return embedder.embed_queries(background_sentences())
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
@@ -52,37 +63,39 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
     return fused
 
 
+def hubness(passages: np.ndarray, background: np.ndarray, k: int = HUB_NEIGHBOURS) -> np.ndarray:
+    """Each passage's mean cosine with its ``k`` closest background queries."""
+    if not len(passages) or not len(background):
+        return np.zeros(len(passages), dtype=np.float32)
+    k = min(k, len(background))
+    similarities = passages @ background.T
+    return np.partition(similarities, -k, axis=1)[:, -k:].mean(axis=1).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class DenseVerdict:
     accepted: bool
-    best: float
     margin: float
-    distinct: float = 0.0
+    needed: float
 
 
 class DenseFloor:
     """Decides whether a query's dense results mean anything (see the module docstring)."""
 
     def __init__(self, background: np.ndarray):
-        self.background = background
+        self.background = background  # the background sentences embedded as queries
 
-    def judge(self, query_vector: np.ndarray, article_scores: list[float], keyword_evidence: bool,
+    def judge(self, query_vector: np.ndarray, best_similarity: float, same_language: bool,
               language_confidence: float = 1.0) -> DenseVerdict:
-        """``article_scores``: each article's best passage score, best first."""
-        best = article_scores[0]
-        following = article_scores[1:11]
-        distinct = float(best - np.mean(following)) if following else 0.0
+        """``best_similarity``: the uncorrected cosine of the query's closest passage."""
+        needed = MARGIN_SAME_LANGUAGE if same_language else MARGIN_CROSS_LANGUAGE
+        if language_confidence < UNSURE_CONFIDENCE:
+            needed += MARGIN_UNKNOWN_LANGUAGE
         if not len(self.background):
-            return DenseVerdict(True, best, 0.0, distinct)
+            return DenseVerdict(True, 0.0, needed)
         closest = np.sort(self.background @ query_vector)[-3:]
-        margin = float(best - closest.mean())
-        if keyword_evidence:
-            accepted = margin >= MARGIN_WITH_KEYWORDS
-        elif language_confidence < UNSURE_CONFIDENCE:
-            accepted = margin >= MARGIN_UNKNOWN_LANGUAGE
-        else:
-            accepted = margin >= MARGIN_ALONE or (margin >= MARGIN_DISTINCT and distinct >= DISTINCT_GAP)
-        return DenseVerdict(accepted, best, margin, distinct)
+        margin = float(best_similarity - closest.mean())
+        return DenseVerdict(margin >= needed, margin, needed)
 
 
 #: Centred cosine at which failed queries in different languages are one content gap.
@@ -97,6 +110,5 @@ def centered_query_vectors(embedder, texts: list[str]) -> np.ndarray:
     olvidada" and "忘记密码" stay close (~.6) while "forgot password" and
     "reembolso" fall apart (~.25).
     """
-    background = embedder.embed_queries(background_sentences())
-    vectors = embedder.embed_queries(texts) - background.mean(axis=0)
+    vectors = embedder.embed_queries(texts) - background_queries(embedder).mean(axis=0)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from portal.cache import LRUCache
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
-from portal.search.hybrid import DENSE_LIMIT, DENSE_WINDOW, DenseFloor, background_sentences, reciprocal_rank_fusion
+from portal.search.hybrid import DENSE_LIMIT, DENSE_WINDOW, DenseFloor, background_queries, reciprocal_rank_fusion
 from portal.search.vectors import PassageHit
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,10 @@ _LATIN_LANGS_PREFIXES = ("en", "es", "fr", "de", "pt", "it", "nl", "da", "fi", "
                          "cs", "ca", "eu", "ga", "id", "lt")
 
 
+def _base(lang: str) -> str:
+    return lang.split("-")[0].casefold()
+
+
 @dataclass
 class _Dense:
     articles: list[str]  # slugs, best first
@@ -214,11 +218,10 @@ class SearchService:
     # --- dense -------------------------------------------------------------------
     def _dense_floor(self) -> DenseFloor:
         if self._floor is None:
-            self._floor = DenseFloor(self.embedder.embed_passages(background_sentences()))
+            self._floor = DenseFloor(background_queries(self.embedder))
         return self._floor
 
-    def _dense(self, text: str, category: str | None, keyword_evidence: bool,
-               language_confidence: float = 1.0) -> _Dense | None:
+    def _dense(self, text: str, lang: str, category: str | None, language_confidence: float = 1.0) -> _Dense | None:
         if self.semantic_state != SEMANTIC_READY:
             return None
         vector = self.embedder.embed_query(text)
@@ -236,9 +239,10 @@ class SearchService:
         if not best:
             return _Dense([], {}, {}, False, float("-inf"))
         ordered = sorted(best.values(), key=lambda h: (-h.score, h.slug))
-        top = ordered[0].score
-        verdict = self._dense_floor().judge(vector, [h.score for h in ordered], keyword_evidence,
+        closest = max(hits, key=lambda h: h.similarity)
+        verdict = self._dense_floor().judge(vector, closest.similarity, _base(closest.lang) == _base(lang),
                                             language_confidence)
+        top = ordered[0].score
         kept = [h.slug for h in ordered if h.score >= top - DENSE_WINDOW][:DENSE_LIMIT]
         return _Dense(kept if verdict.accepted else [], best, by_version, verdict.accepted, verdict.margin)
 
@@ -255,7 +259,7 @@ class SearchService:
             translated = self.translate_query(text, lang, self.source_lang)
         pairs = self._keyword_languages(text, lang, detection.rule, query.ui_lang)
         keyword = self._keyword(pairs, translated, query.category) if query.retrieval != SEMANTIC else []
-        dense = self._dense(text, query.category, bool(keyword), detection.confidence) \
+        dense = self._dense(text, lang, query.category, detection.confidence) \
             if query.retrieval != KEYWORD else None
         if keyword and dense is not None and not dense.accepted:
             # Some words matched but the meaning is far from every article ("how many
@@ -274,27 +278,49 @@ class SearchService:
         wanted = set().union(*(terms(code, words) for code, words in pairs))
         if translated:
             wanted |= set(terms(self.source_lang, translated))
-        results = [r for r in (self._present(slug, fused[slug], keyword_by_slug.get(slug), dense, query.ui_lang,
-                                             text, translated, wanted) for slug in window) if r is not None]
+        shown = {slug: version for slug in window if (version := self._shown_version(slug, query.ui_lang))}
+        passages = self._snippet_passages(shown, dense)
+        results = [self._present(slug, fused[slug], shown[slug], passages.get(slug), keyword_by_slug.get(slug), dense,
+                                 text, translated, wanted) for slug in window if slug in shown]
         # Spelling help whenever the words themselves matched nothing, even if meaning did.
         suggestion = self.did_you_mean(text, lang) if not keyword else None
         return SearchResults(text, lang, detection.confidence, detection.rule, translated, total, page, pages,
                              results, suggestion, modes, semantic)
 
-    def _present(self, slug: str, score: float, keyword_hit: RawHit | None, dense: _Dense | None, ui_lang: str,
-                 text: str, translated: str | None, wanted: set[str]) -> Result | None:
+    def _shown_version(self, slug: str, ui_lang: str) -> dict | None:
+        """The indexed version to show: the reader's language, else the original."""
         versions = {fields["lang"]: fields for fields in self.backend.searcher().documents(slug=slug)}
         if not versions:
             return None  # vectors ahead of the keyword index (a job in flight)
-        shown = versions.get(ui_lang) or next((f for f in versions.values() if f["kind"] == "source"),
-                                              next(iter(versions.values())))
+        return versions.get(ui_lang) or next((f for f in versions.values() if f["kind"] == "source"),
+                                             next(iter(versions.values())))
+
+    def _snippet_passages(self, shown: dict[str, dict], dense: _Dense | None) -> dict[str, dict]:
+        """Each shown article's best-matching passage in the language shown, in one query.
+
+        When the best hit is in another language version, the passage at the same
+        place of the shown version stands in for it.
+        """
+        if dense is None or self.vectors is None:
+            return {}
+        wanted: dict[int, str] = {}
+        for slug, version in shown.items():
+            own = dense.by_version.get((slug, version["lang"]))
+            hit = dense.best.get(slug)
+            passage_id = own.passage_id if own is not None else (
+                self.vectors.passage_id_at((slug, version["lang"], hit.position)) if hit is not None else None)
+            if passage_id is not None:
+                wanted[passage_id] = slug
+        return {wanted[pid]: row for pid, row in self.vectors.passages(list(wanted)).items()}
+
+    def _present(self, slug: str, score: float, shown: dict, passage: dict | None, keyword_hit: RawHit | None,
+                 dense: _Dense | None, text: str, translated: str | None, wanted: set[str]) -> Result:
         display_lang = shown["lang"]
         marks = set(wanted)
         for phrase in (text, translated):
             if phrase:
                 marks |= set(terms(display_lang, phrase))
         snippet_text, anchor = shown.get("excerpt") or "", ""
-        passage = self._best_passage(slug, display_lang, dense)
         if passage is not None:
             snippet_text = passage["text"] if passage["position"] else (shown.get("excerpt") or passage["text"])
             anchor = passage["anchor"] if passage["position"] else ""
@@ -306,19 +332,6 @@ class SearchService:
             snippet=highlight(snippet_text, display_lang, marks),
             score=round(score, 4), category=shown.get("category", ""), matched_lang=matched, anchor=anchor,
         )
-
-    def _best_passage(self, slug: str, display_lang: str, dense: _Dense | None) -> dict | None:
-        """The best-matching passage in the language shown (same place as the best hit if need be)."""
-        if dense is None or self.vectors is None:
-            return None
-        own = dense.by_version.get((slug, display_lang))
-        if own is not None:
-            return self.vectors.passages([own.passage_id]).get(own.passage_id)
-        hit = dense.best.get(slug)
-        if hit is None:
-            return None
-        place = (slug, display_lang, hit.position)
-        return self.vectors.passages_at([place]).get(place)
 
     def did_you_mean(self, text: str, lang: str) -> str | None:
         """The query with unknown words corrected from the index vocabulary, or None."""

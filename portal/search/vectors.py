@@ -2,7 +2,9 @@
 
 Each process keeps one normalised float32 matrix of every passage embedded by
 the current model and reloads it when the table's generation changes (rows are
-only inserted and deleted, so ``(count, max id)`` names a generation). A dot
+only inserted and deleted, so ``(count, max id)`` names a generation). An
+optional ``penalty`` (a score to subtract from each passage, computed once per
+load: the hub correction of ``hybrid.py``) reorders the hits. A dot
 product with numpy is exact and, at the sizes measured in ``bench/search.py``,
 fast enough; a scale-out store can replace this class behind the same methods.
 """
@@ -26,7 +28,8 @@ class PassageHit:
     slug: str
     lang: str
     position: int
-    score: float
+    score: float  # the ranking score: cosine minus the passage's penalty
+    similarity: float  # the plain cosine
 
 
 class VectorStore(Protocol):
@@ -35,23 +38,31 @@ class VectorStore(Protocol):
     @property
     def generation(self) -> tuple: ...
 
+    def refresh(self) -> None: ...
+
     def size(self) -> int: ...
 
     def passages(self, ids: list[int]) -> dict[int, dict]: ...
+
+    def passage_id_at(self, place: tuple[str, str, int]) -> int | None: ...
 
 
 class DatabaseVectorIndex:
     """Vectors of one model, read from ``search_passage`` into memory."""
 
-    def __init__(self, connect: Callable[[], Connection], model_id: str, dim: int):
+    def __init__(self, connect: Callable[[], Connection], model_id: str, dim: int,
+                 penalty: Callable[[np.ndarray], np.ndarray] | None = None):
         self._connect = connect
+        self._penalty_of = penalty
         self.model_id = model_id
         self.dim = dim
         self._lock = threading.Lock()
         self._generation: tuple | None = None
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._ids = np.zeros(0, dtype=np.int64)
+        self._penalty = np.zeros(0, dtype=np.float32)
         self._refs: list[tuple[str, str, int]] = []
+        self._by_place: dict[tuple[str, str, int], int] = {}
 
     def _current_generation(self, conn: Connection) -> tuple:
         count, top = conn.execute(select(func.count(SearchPassage.id), func.max(SearchPassage.id))).one()
@@ -75,10 +86,14 @@ class DatabaseVectorIndex:
         matrix = np.frombuffer(b"".join(row.vector for row in rows), dtype=np.float32).reshape(len(rows), self.dim)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True) if len(rows) else np.ones((0, 1), np.float32)
         matrix = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+        penalty = (self._penalty_of(matrix) if self._penalty_of is not None and len(rows)
+                   else np.zeros(len(rows), dtype=np.float32))
         with self._lock:
             self._matrix = matrix
+            self._penalty = np.asarray(penalty, dtype=np.float32)
             self._ids = np.array([row.id for row in rows], dtype=np.int64)
             self._refs = [(row.slug, row.lang, row.position) for row in rows]
+            self._by_place = {ref: int(row.id) for ref, row in zip(self._refs, rows)}
             self._generation = generation
 
     @property
@@ -95,15 +110,18 @@ class DatabaseVectorIndex:
         return matrix @ np.asarray(vector, dtype=np.float32)
 
     def nearest(self, vector: np.ndarray, k: int) -> list[PassageHit]:
+        """The ``k`` passages with the highest ranking score, best first."""
         with self._lock:
-            matrix, ids, refs = self._matrix, self._ids, self._refs
+            matrix, ids, refs, penalty = self._matrix, self._ids, self._refs, self._penalty
         if not len(refs):
             return []
-        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        similarities = matrix @ np.asarray(vector, dtype=np.float32)
+        scores = similarities - penalty
         k = min(k, len(refs))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [PassageHit(int(ids[i]), refs[i][0], refs[i][1], refs[i][2], float(scores[i])) for i in top]
+        return [PassageHit(int(ids[i]), refs[i][0], refs[i][1], refs[i][2], float(scores[i]), float(similarities[i]))
+                for i in top]
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         """Text, anchor and place of the given passages."""
@@ -115,10 +133,7 @@ class DatabaseVectorIndex:
                                        SearchPassage.text).where(SearchPassage.id.in_(ids))).all()
         return {row.id: row._asdict() for row in rows}
 
-    def passages_at(self, places: list[tuple[str, str, int]]) -> dict[tuple[str, str, int], dict]:
-        """Passages by (slug, lang, position), for showing a hit in another language version."""
+    def passage_id_at(self, place: tuple[str, str, int]) -> int | None:
+        """The passage at (slug, lang, position), to show a hit in another language version."""
         with self._lock:
-            index = {ref: int(pid) for ref, pid in zip(self._refs, self._ids)}
-        ids = [index[place] for place in places if place in index]
-        found = self.passages(ids)
-        return {(row["slug"], row["lang"], row["position"]): row for row in found.values()}
+            return self._by_place.get(place)
