@@ -5,6 +5,14 @@ Web workers stay light: nothing here imports torch or argostranslate.
 """
 from __future__ import annotations
 
+import os
+
+# numpy's OpenBLAS threads spin for a while after each matrix product and starve
+# the embedding engine, which already uses every core: with them, query-embedding
+# p95 was 105 ms instead of 8 (bench/search.py). One BLAS thread is enough for the
+# memory-bound vector products here. Set before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from flask import Flask
 
 from portal.config import Settings, ensure_secret_key, load_settings
