@@ -54,12 +54,14 @@ def background_queries(embedder) -> np.ndarray:
     return embedder.embed_queries(background_sentences())
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
-    """Each item's sum of 1/(k + rank) over the rankings it appears in."""
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K,
+                           weights: list[float] | None = None) -> dict[str, float]:
+    """Each item's sum of weight/(k + rank) over the rankings it appears in (weight 1 by default)."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for index, ranking in enumerate(rankings):
+        weight = weights[index] if weights else 1.0
         for rank, key in enumerate(ranking, start=1):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+            fused[key] = fused.get(key, 0.0) + weight / (k + rank)
     return fused
 
 

@@ -29,6 +29,8 @@ from portal.search.vectors import PassageHit
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
+#: Weight in the fusion of keyword hits for the query's raw words in another language.
+OTHER_LANGUAGE_WORDS_WEIGHT = 0.5
 UNSURE_RULES = frozenset({"accept-language", "ui-language", "empty"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -127,6 +129,15 @@ _LATIN_LANGS_PREFIXES = ("en", "es", "fr", "de", "pt", "it", "nl", "da", "fi", "
                          "cs", "ca", "eu", "ga", "id", "lt")
 
 
+def _best_per_article(hits: list[RawHit]) -> list[RawHit]:
+    merged: dict[str, RawHit] = {}
+    for hit in hits:
+        best = merged.get(hit.slug)
+        if best is None or hit.score > best.score:
+            merged[hit.slug] = hit
+    return sorted(merged.values(), key=lambda h: (-h.score, h.slug))
+
+
 def _base(lang: str) -> str:
     return lang.split("-")[0].casefold()
 
@@ -200,20 +211,19 @@ class SearchService:
                 pairs.append((self.source_lang, latin))
         return pairs
 
-    def _keyword(self, pairs, translated: str | None, category: str | None,
-                 require_all: bool = False) -> list[RawHit]:
-        hits: list[RawHit] = []
+    def _keyword(self, pairs, lang: str, translated: str | None, category: str | None,
+                 require_all: bool = False) -> tuple[list[RawHit], list[RawHit]]:
+        """Keyword hits, best first: (in the query's language or for its translation, for
+        its raw words in other languages)."""
+        own: list[RawHit] = []
+        other: list[RawHit] = []
         for code, words in pairs:
-            hits += self.backend.search_language(code, words, category=category, require_all=require_all)[0]
+            found = self.backend.search_language(code, words, category=category, require_all=require_all)[0]
+            (own if code == lang else other).extend(found)
         if translated and translated.strip():
-            hits += self.backend.search_language(self.source_lang, translated, category=category,
-                                                 require_all=require_all)[0]
-        merged: dict[str, RawHit] = {}
-        for hit in hits:
-            best = merged.get(hit.slug)
-            if best is None or hit.score > best.score:
-                merged[hit.slug] = hit
-        return sorted(merged.values(), key=lambda h: (-h.score, h.slug))
+            own += self.backend.search_language(self.source_lang, translated, category=category,
+                                                require_all=require_all)[0]
+        return _best_per_article(own), _best_per_article(other)
 
     # --- dense -------------------------------------------------------------------
     def _dense_floor(self) -> DenseFloor:
@@ -258,20 +268,25 @@ class SearchService:
         if lang != self.source_lang:
             translated = self.translate_query(text, lang, self.source_lang)
         pairs = self._keyword_languages(text, lang, detection.rule, query.ui_lang)
-        keyword = self._keyword(pairs, translated, query.category) if query.retrieval != SEMANTIC else []
+        own, other = self._keyword(pairs, lang, translated, query.category) if query.retrieval != SEMANTIC \
+            else ([], [])
         dense = self._dense(text, lang, query.category, detection.confidence) \
             if query.retrieval != KEYWORD else None
-        if keyword and dense is not None and not dense.accepted:
+        if (own or other) and dense is not None and not dense.accepted:
             # Some words matched but the meaning is far from every article ("how many
             # legs does a spider have" -> "legs"): only documents matching every word stay.
-            keyword = self._keyword(pairs, translated, query.category, require_all=True)
-        rankings = [[hit.slug for hit in keyword]]
+            own, other = self._keyword(pairs, lang, translated, query.category, require_all=True)
+        keyword = _best_per_article(own + other)
         if dense is not None and dense.articles:
-            rankings.append(dense.articles)
-        fused = reciprocal_rank_fusion(rankings)
+            # A query's raw words matched in another language are mostly look-alikes
+            # ("touches" -> "touchscreen"): beside meaning they count for less.
+            fused = reciprocal_rank_fusion([[h.slug for h in own], [h.slug for h in other], dense.articles],
+                                           weights=[1.0, OTHER_LANGUAGE_WORDS_WEIGHT, 1.0])
+        else:
+            fused = reciprocal_rank_fusion([[hit.slug for hit in keyword]])
         keyword_by_slug = {hit.slug: hit for hit in keyword}
         ordered = sorted(fused, key=lambda slug: (-fused[slug], slug))
-        modes = [mode for mode, ranking in zip((KEYWORD, SEMANTIC), rankings) if ranking]
+        modes = ([KEYWORD] if keyword else []) + ([SEMANTIC] if dense is not None and dense.articles else [])
         total = len(ordered)
         pages = max(1, math.ceil(total / query.per_page)) if total else 0
         window = ordered[(page - 1) * query.per_page: page * query.per_page]
