@@ -59,6 +59,7 @@ def test_queries_in_languages_without_articles_find_the_english_article(semantic
     ("how do I stop paying", "cancel-your-subscription"),
     ("I can't get into my account", "sign-in-problems"),
     ("как сбросить password в app", "reset-your-password"),
+    ("get rid of my profile", "delete-your-account"),
 ])
 def test_paraphrases_and_mixed_language_queries(semantic_app, query, expected):
     assert expected in [r.slug for r in search(semantic_app, query).results][:5]
@@ -332,3 +333,8 @@ def test_bad_embeddings_setting_is_refused():
     with pytest.raises(ValueError, match="PORTAL_EMBEDDINGS"):
         load_settings(environ={"PORTAL_EMBEDDINGS": "gpt"})
     assert load_settings(environ={"PORTAL_EMBEDDINGS": "NONE"}).embeddings == "none"
+
+
+def test_meaning_found_clearly_outranks_a_document_sharing_one_word(semantic_app):
+    # "profile" alone matches "Update your profile"; meaning points at deleting the account.
+    assert [r.slug for r in search(semantic_app, "get rid of my profile").results][0] == "delete-your-account"

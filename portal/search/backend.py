@@ -7,6 +7,7 @@ after a commit that merged segments.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,18 @@ class RawHit:
     kind: str
     score: float
     fields: dict = field(default_factory=dict)
+    #: Share of the query's words (weighted by rarity) this document matched: 1.0
+    #: when it matched every word.
+    coverage: float = 1.0
+
+
+def _coverage(result, rarity: dict[str, float]) -> float:
+    if not rarity:
+        return 1.0
+    matched = set()
+    for _, text in result.matched_terms():
+        matched.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return sum(weight for word, weight in rarity.items() if word in matched) / sum(rarity.values())
 
 
 class WhooshBackend:
@@ -141,10 +154,18 @@ class WhooshBackend:
         # language on each search); regional variants sharing a field (pt, pt-BR) are
         # told apart from the stored field below.
         searcher = self.searcher()
-        results = searcher.search(query, limit=limit * 2, filter=Term("category", category) if category else None)
-        hits = [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields()))
-                for r in results if r["lang"] == lang][:limit]
+        results = searcher.search(query, limit=limit * 2, filter=Term("category", category) if category else None,
+                                  terms=len(words) > 1)
+        rarity = {word: self._rarity(searcher, suffix, word) for word in words} if len(words) > 1 else {}
+        hits = [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields()),
+                       _coverage(r, rarity)) for r in results if r["lang"] == lang][:limit]
         return hits, words
+
+    @staticmethod
+    def _rarity(searcher, suffix: str, word: str) -> float:
+        """The word's inverse document frequency in this language (a word found nowhere counts most)."""
+        frequency = max(searcher.doc_frequency(f"title_{suffix}", word), searcher.doc_frequency(f"body_{suffix}", word))
+        return math.log((searcher.doc_count() + 1) / (frequency + 1)) + 1.0
 
     def correct(self, lang: str, word: str) -> str | None:
         """Did-you-mean for one word: edit distance 1, then 2, first letter fixed."""

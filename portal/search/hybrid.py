@@ -23,6 +23,7 @@ The constants were tuned with ``bench/search_eval.py`` on the GNOME Help corpus
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ UNSURE_CONFIDENCE = 0.15
 #: Dense articles kept: within this (corrected) score of the best one, at most DENSE_LIMIT.
 DENSE_WINDOW = 0.045
 DENSE_LIMIT = 30
+#: Weight of meaning against words in the fusion (tuned on GNOME, the shipped KB's paraphrases
+#: and rare-word queries: see ADR 0007).
+DENSE_WEIGHT = 1.5
 BACKGROUND_FILE = Path(__file__).with_name("background.txt")
 
 
@@ -62,6 +66,33 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K,
         weight = weights[index] if weights else 1.0
         for rank, key in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + weight / (k + rank)
+    return fused
+
+
+def relative_score_fusion(keyword: list[tuple[list, float]], dense: list, dense_window: float,
+                          dense_weight: float) -> dict[str, float]:
+    """Each article's normalised scores summed over the lists it is in.
+
+    ``keyword``: (hits best first, weight) pairs; a hit counts sqrt(score / best
+    score) times the share of the query's words it matched, so a document that
+    shares one common word with the query counts little. ``dense``: passage hits
+    best first; a hit counts 1 at the top falling to 0 ``dense_window`` below it.
+    Ranks alone (reciprocal-rank fusion) let an article found weakly in both lists
+    beat the one meaning found clearly ("get rid of my profile").
+    """
+    fused: dict[str, float] = {}
+    for hits, weight in keyword:
+        if not hits:
+            continue
+        top = hits[0].score or 1.0
+        for hit in hits:
+            value = weight * math.sqrt(max(0.0, hit.score / top)) * hit.coverage
+            fused[hit.slug] = fused.get(hit.slug, 0.0) + value
+    if dense:
+        top = dense[0].score
+        for hit in dense:
+            value = dense_weight * max(0.0, 1.0 - (top - hit.score) / dense_window)
+            fused[hit.slug] = fused.get(hit.slug, 0.0) + value
     return fused
 
 

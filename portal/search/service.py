@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 from portal.cache import LRUCache
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
-from portal.search.hybrid import DENSE_LIMIT, DENSE_WINDOW, DenseFloor, background_queries, reciprocal_rank_fusion
+from portal.search.hybrid import (DENSE_LIMIT, DENSE_WEIGHT, DENSE_WINDOW, DenseFloor, background_queries,
+                                  reciprocal_rank_fusion, relative_score_fusion)
 from portal.search.vectors import PassageHit
 
 log = logging.getLogger(__name__)
@@ -280,8 +281,10 @@ class SearchService:
         if dense is not None and dense.articles:
             # A query's raw words matched in another language are mostly look-alikes
             # ("touches" -> "touchscreen"): beside meaning they count for less.
-            fused = reciprocal_rank_fusion([[h.slug for h in own], [h.slug for h in other], dense.articles],
-                                           weights=[1.0, OTHER_LANGUAGE_WORDS_WEIGHT, 1.0])
+            kept = set(dense.articles)
+            ranked = sorted((h for h in dense.best.values() if h.slug in kept), key=lambda h: (-h.score, h.slug))
+            fused = relative_score_fusion([(own, 1.0), (other, OTHER_LANGUAGE_WORDS_WEIGHT)], ranked,
+                                          DENSE_WINDOW, DENSE_WEIGHT)
         else:
             fused = reciprocal_rank_fusion([[hit.slug for hit in keyword]])
         keyword_by_slug = {hit.slug: hit for hit in keyword}
