@@ -6,7 +6,7 @@ VENV ?= .venv
 PORTAL_DATA_DIR ?= $(CURDIR)/var
 export PORTAL_DATA_DIR
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test fuzz bench clean
 
 setup:
 	@VENV=$(VENV) scripts/setup.sh
@@ -19,6 +19,10 @@ run: setup
 
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The hostile-input suite with many more random examples (make test runs 150 per database).
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(VENV)/bin/python -m pytest tests/test_fuzz_routes.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache test-results

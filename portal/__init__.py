@@ -18,6 +18,16 @@ from flask import Flask
 from portal.config import Settings, ensure_secret_key, load_settings
 
 
+def _private_data_dir(settings: Settings) -> None:
+    """Create the data directory (0700) and the SQLite file (0600): both hold personal data."""
+    if not settings.data_dir.exists():
+        settings.data_dir.mkdir(parents=True, mode=0o700)
+    if not settings.database_url:
+        database = settings.data_dir / "portal.sqlite3"
+        if not database.exists():
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def create_app(overrides: dict | None = None, settings: Settings | None = None) -> Flask:
     """Application factory.
 
@@ -25,12 +35,14 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
     tests pass ``data_dir`` and ``database_url`` this way.
     """
     settings = ensure_secret_key(settings or load_settings(overrides))
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_data_dir(settings)
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
+        # Older keys still accepted for sessions and ticket links after a rotation.
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         SQLALCHEMY_DATABASE_URI=settings.resolved_database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,

@@ -311,18 +311,48 @@ def users_create(email: str, name: str, roles: tuple[str, ...], language: str | 
     click.echo(f"created user {user.id} <{user.email}> roles: {', '.join(user.roles)}; language: {user.language}")
 
 
+@users_group.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@with_appcontext
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Change a staff member's password; every session of theirs is signed out."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.accounts.service import AccountError, normalize_email, set_password
+    from portal.db import db
+
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        click.echo(f"error: no account has the address {email}", err=True)
+        sys.exit(1)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(db.session, user, password)
+    except AccountError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"password changed for user {user.id}; all of their sessions were signed out")
+
+
 @users_group.command("list")
 @with_appcontext
 def users_list() -> None:
     """List staff accounts (never their passwords)."""
-    from portal.accounts.service import is_locked, list_users
+    from portal.accounts.service import list_users
     from portal.db import db
 
     users = list_users(db.session)
     if not users:
         click.echo("no users")
     for user in users:
-        state = "inactive" if not user.active else ("locked" if is_locked(user) else "active")
+        state = "active" if user.active else "inactive"
         last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
         click.echo(f"{user.id:>4}  {user.email}  {user.name}  [{', '.join(user.roles)}]  "
                    f"{user.language}  {state}  last sign-in: {last}")

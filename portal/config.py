@@ -34,6 +34,8 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""  # empty: SQLite file in data_dir
     secret_key: str = ""  # empty: generated once and persisted in data_dir
+    # Rotation: the previous keys, still accepted (sessions, ticket links); never used to sign.
+    secret_key_fallbacks: tuple[str, ...] = ()
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     default_language: str = "en"
     kb_source_language: str = "en"
@@ -64,6 +66,8 @@ class Settings:
     # Passage vectors by (model, text hash); survives re-imports and rebuilds. None: data_dir.
     embeddings_cache: Path | None = None
     session_cookie_secure: bool = False
+    # Largest request body (file uploads); other requests have smaller fixed limits.
+    max_request_bytes: int = 12 * 1024 * 1024
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -84,6 +88,7 @@ _ENV_NAMES = {
     "data_dir": "PORTAL_DATA_DIR",
     "database_url": "DATABASE_URL",
     "secret_key": "SECRET_KEY",
+    "secret_key_fallbacks": "SECRET_KEY_FALLBACKS",
     "languages": "PORTAL_LANGUAGES",
     "default_language": "PORTAL_DEFAULT_LANGUAGE",
     "kb_source_language": "PORTAL_KB_SOURCE_LANGUAGE",
@@ -104,27 +109,33 @@ _ENV_NAMES = {
     "translate_queries_in_process": "PORTAL_TRANSLATE_QUERIES_IN_PROCESS",
     "embeddings": "PORTAL_EMBEDDINGS",
     "embeddings_cache": "PORTAL_EMBEDDINGS_CACHE",
+    "max_request_bytes": "PORTAL_MAX_REQUEST_BYTES",
 }
 
 
 _PATHS = ("data_dir", "search_index_dir", "argos_packages_dir", "embeddings_cache")
 
 
+def _from_project_root(path: Path) -> Path:
+    # PORTAL_DATA_DIR=var means the project's var/ whatever directory a command runs from.
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
 def _coerce(name: str, raw):
     """Turn a string/file value into the type of the field ``name``."""
     if not isinstance(raw, str):
         if name in _PATHS and raw is not None:
-            return Path(raw)
+            return _from_project_root(Path(raw))
         if isinstance(raw, list):
             return tuple(raw)
         return raw
     if name in _PATHS:
-        return Path(raw) if raw else None
+        return _from_project_root(Path(raw)) if raw else None
     if name == "embeddings":
         return raw.strip().lower() or "none"
-    if name in ("languages", "translation_engines", "glossary_do_not_translate"):
+    if name in ("languages", "translation_engines", "glossary_do_not_translate", "secret_key_fallbacks"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if name == "smtp_port":
+    if name in ("smtp_port", "max_request_bytes"):
         return int(raw)
     if name in ("session_cookie_secure", "translate_queries_in_process"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
@@ -165,7 +176,7 @@ def ensure_secret_key(settings: Settings) -> Settings:
     """
     if settings.secret_key:
         return settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     key_file = settings.data_dir / "secret_key"
     if not key_file.exists():
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

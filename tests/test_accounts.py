@@ -41,6 +41,12 @@ def csrf_token(client, **kwargs) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
+def session_csrf_token(client) -> str:
+    """The CSRF token of the current session, read from a public form (sign-in redirects when signed in)."""
+    page = client.get("/en/contact").get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
 def sign_in(client, email="ann@example.org", password=PASSWORD, next_path="", token=None, **kwargs):
     data = {"csrf_token": token or csrf_token(client, **kwargs), "email": email, "password": password,
             "next": next_path}
@@ -99,25 +105,33 @@ def test_authenticate_success_failure_and_inactive(session):
     assert authenticate(session, "ann@example.org", PASSWORD) is None
 
 
-def test_lockout_after_ten_failures_and_unlock_when_time_passes(session):
+def test_ten_failures_pause_that_client_only_and_the_pause_ends(session):
+    from portal.accounts.models import LoginThrottle
+
+    attacker, staff = "203.0.113.9", "198.51.100.7"
     user = create_user(session, "ann@example.org", "Ann", PASSWORD, ["agent"])
     for _ in range(9):
-        authenticate(session, "ann@example.org", WRONG)
-    assert authenticate(session, "ann@example.org", PASSWORD) is user  # success resets the counter
+        authenticate(session, "ann@example.org", WRONG, client=attacker)
+    assert authenticate(session, "ann@example.org", PASSWORD, client=attacker) is user  # success resets
     for _ in range(9):
-        authenticate(session, "ann@example.org", WRONG)
-    assert user.failed_logins == 9 and not is_locked(user)
-    authenticate(session, "ann@example.org", WRONG)
-    assert is_locked(user)
-    locked_until = user.locked_until
-    assert authenticate(session, "ann@example.org", PASSWORD) is None  # even the right password
-    assert user.locked_until == locked_until  # attempts while locked do not extend the lock
-    remaining = locked_until.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
+        authenticate(session, "ann@example.org", WRONG, client=attacker)
+    assert not is_locked(session, user, attacker)
+    authenticate(session, "ann@example.org", WRONG, client=attacker)
+    assert is_locked(session, user, attacker)
+    throttle = session.scalar(db.select(LoginThrottle))
+    blocked_until = throttle.blocked_until
+    assert authenticate(session, "ann@example.org", PASSWORD, client=attacker) is None  # even the right password
+    assert throttle.blocked_until == blocked_until  # attempts while paused do not extend the pause
+    remaining = blocked_until.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
     assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
-    user.locked_until = utcnow() - timedelta(seconds=1)  # time passes
+    # The attacker knowing Ann's address cannot lock Ann out: she signs in from her own machine.
+    assert not is_locked(session, user, staff)
+    assert authenticate(session, "ann@example.org", PASSWORD, client=staff) is user
+    assert throttle.client != attacker and attacker not in throttle.client  # addresses are stored hashed
+    throttle.blocked_until = utcnow() - timedelta(seconds=1)  # time passes
     session.commit()
-    assert authenticate(session, "ann@example.org", PASSWORD) is user
-    assert user.failed_logins == 0 and user.locked_until is None
+    assert authenticate(session, "ann@example.org", PASSWORD, client=attacker) is user
+    assert session.scalar(db.select(LoginThrottle)) is None
 
 
 def test_hash_is_upgraded_on_sign_in_when_parameters_change(session):
@@ -202,16 +216,47 @@ def test_next_travels_from_the_query_string_through_the_form(app, client):
     assert sign_in(client, next_path="/desk/test-agent?tab=mine").headers["Location"] == "/desk/test-agent?tab=mine"
 
 
-def test_logout_requires_post_and_a_csrf_token(app, client):
+def test_logout_requires_post_and_a_csrf_token_and_the_token_rotates_at_sign_in(app, client):
     make_user(app)
-    token = csrf_token(client)  # stays valid after signing in (same session)
-    sign_in(client, token=token)
+    before = csrf_token(client)
+    sign_in(client, token=before)
     assert client.get("/desk/logout").status_code == 405
     assert client.post("/desk/logout").status_code == 400  # no CSRF token
+    assert client.post("/desk/logout", data={"csrf_token": before}).status_code == 400  # the pre-sign-in token
     assert client.get("/desk/test-agent").status_code == 200
-    response = client.post("/desk/logout", data={"csrf_token": token})
+    response = client.post("/desk/logout", data={"csrf_token": session_csrf_token(client)})
     assert response.status_code == 303 and response.headers["Location"] == "/desk/login"
     assert client.get("/desk/test-agent").status_code == 302
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(app, client):
+    make_user(app)
+    sign_in(client)
+    cookie = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/desk/test-agent").status_code == 200
+    client.post("/desk/logout", data={"csrf_token": session_csrf_token(client)})
+    assert thief.get("/desk/test-agent").status_code == 302  # revoked server-side, not only forgotten
+
+
+def test_changing_the_password_signs_out_every_session(app, client):
+    from portal.accounts.service import set_password
+
+    user_id = make_user(app)
+    other = app.test_client()
+    sign_in(client)
+    sign_in(other)
+    assert client.get("/desk/test-agent").status_code == 200 and other.get("/desk/test-agent").status_code == 200
+    with app.app_context():
+        with pytest.raises(AccountError):
+            set_password(db.session, db.session.get(User, user_id), "short")
+        db.session.rollback()
+        assert client.get("/desk/test-agent").status_code == 200  # a refused change revokes nothing
+        set_password(db.session, db.session.get(User, user_id), "a brand new passphrase")
+        db.session.commit()
+    assert client.get("/desk/test-agent").status_code == 302 and other.get("/desk/test-agent").status_code == 302
+    assert sign_in(client, password="a brand new passphrase").status_code == 303
 
 
 def test_role_required(app, client):

@@ -4,7 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import db, utcnow
@@ -36,3 +44,36 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:  # no email: reprs end up in logs
         return f"<User {self.id}>"
+
+
+class StaffSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; only its hash is stored.
+
+    Deleting the row (sign-out, password change) revokes that session even when
+    someone kept a copy of the cookie.
+    """
+
+    __tablename__ = "account_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("account_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins of one account from one client (hashed address).
+
+    Throttling per account *and* client means an attacker who knows a staff
+    e-mail can only lock themselves out, never the staff member.
+    """
+
+    __tablename__ = "account_login_throttle"
+    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_account_login_throttle_user_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("account_user.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))  # sha256 of the client address
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,26 +8,26 @@ it never says which part was wrong. Nothing here logs emails or passwords.
 """
 from __future__ import annotations
 
-import re
+import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import ROLE_ADMIN, ROLES, User
+from portal.accounts.models import ROLE_ADMIN, ROLES, LoginThrottle, StaffSession, User
 from portal.db import utcnow
 from portal.i18n import canonical_code
+from portal.validation import is_valid_email
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing is deliberately slow: do not accept megabytes
 MAX_FAILED_LOGINS = 10
 LOCKOUT = timedelta(minutes=15)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 _hasher = PasswordHasher()
 
@@ -63,18 +63,22 @@ def _enabled_languages() -> tuple[tuple[str, ...], str] | None:
     return settings.languages, settings.default_language
 
 
+def _validate_password(password: object) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at most {MAX_PASSWORD_LENGTH} characters long.")
+
+
 def _validate(email: str, name: str, password: str, roles, language: str | None):
-    if len(email) > 254 or not _EMAIL.match(email):
+    if not is_valid_email(email):
         raise AccountError("Enter a valid email address, like name@example.com.")
     name = (name or "").strip()
     if not name:
         raise AccountError("Enter the person's name.")
     if len(name) > 200:
         raise AccountError("The name must be at most 200 characters long.")
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at most {MAX_PASSWORD_LENGTH} characters long.")
+    _validate_password(password)
     if isinstance(roles, str):
         roles = [roles]
     wanted = list(dict.fromkeys(str(role).strip().lower() for role in roles or ()))
@@ -121,48 +125,113 @@ def create_user(
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; every stored time is UTC.
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    locked_until = _aware(user.locked_until)
-    return locked_until is not None and locked_until > (now or utcnow())
+def _client_key(client: str) -> str:
+    # Addresses are personal data: the throttle keeps only their hash.
+    return hashlib.sha256(f"login-client:{client}".encode("utf-8", "replace")).hexdigest()
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> User | None:
-    """The active, unlocked user with this email and password, or None.
+def _throttle(session: Session, user: User, client: str) -> LoginThrottle | None:
+    return session.scalar(select(LoginThrottle).where(LoginThrottle.user_id == user.id,
+                                                      LoginThrottle.client == _client_key(client)))
 
-    Ten consecutive failures lock the account for 15 minutes (further attempts
-    during the lock do not extend it); a success resets the counter and records
-    ``last_login_at``. Changes are committed.
+
+def is_locked(session: Session, user: User, client: str, now: datetime | None = None) -> bool:
+    """Whether sign-in to ``user`` from ``client`` is refused for a while (too many failures)."""
+    throttle = _throttle(session, user, client)
+    blocked_until = _aware(throttle.blocked_until) if throttle is not None else None
+    return blocked_until is not None and blocked_until > (now or utcnow())
+
+
+def authenticate(session: Session, email: str, password: str, client: str = "",
+                 now: datetime | None = None) -> User | None:
+    """The active user with this email and password, or None.
+
+    Failures are counted per account *and* client address: ten in a row refuse
+    that client for that account for 15 minutes (attempts during the pause do
+    not extend it), while the same account still signs in from anywhere else,
+    so nobody can lock a staff member out by knowing their address. A success
+    clears that client's count and records ``last_login_at``. Changes are committed.
     """
     now = now or utcnow()
     password = password if isinstance(password, str) else ""
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH + 1]  # still wrong, but costs the same
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None or is_locked(user, now):
+    if user is None:
         verify_password(_dummy_hash(), password)
         return None
-    if user.locked_until is not None:  # the lock has expired: start counting afresh
-        user.locked_until = None
-        user.failed_logins = 0
+    throttle = _throttle(session, user, client)
+    if throttle is not None and throttle.blocked_until is not None:
+        if _aware(throttle.blocked_until) > now:
+            verify_password(_dummy_hash(), password)  # same cost: the pause is not observable by timing
+            return None
+        throttle.blocked_until = None  # the pause is over: count afresh
+        throttle.failures = 0
     if not verify_password(user.password_hash, password) or len(password) > MAX_PASSWORD_LENGTH:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
+        if throttle is None:
+            throttle = LoginThrottle(user_id=user.id, client=_client_key(client), failures=0)
+            session.add(throttle)
+        throttle.failures = (throttle.failures or 0) + 1
+        throttle.updated_at = now
+        if throttle.failures >= MAX_FAILED_LOGINS:
+            throttle.blocked_until = now + LOCKOUT
+        user.failed_logins = (user.failed_logins or 0) + 1  # shown to admins; locks nothing
         session.commit()
         return None
     if not user.active:
         session.commit()
         return None
+    if throttle is not None:
+        session.delete(throttle)
     user.failed_logins = 0
     user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.commit()
     return user
+
+
+def start_session(session: Session, user: User) -> str:
+    """Record a new signed-in session for ``user``; returns the token for the cookie (flushes)."""
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(user_id=user.id, token_hash=_token_hash(token)))
+    session.flush()
+    return token
+
+
+def session_is_valid(session: Session, user_id: int, token: object) -> bool:
+    """Whether ``token`` is a live session of ``user_id`` (not signed out, not revoked)."""
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return False
+    return session.scalar(select(StaffSession.id).where(StaffSession.token_hash == _token_hash(token),
+                                                        StaffSession.user_id == user_id)) is not None
+
+
+def end_session(session: Session, token: object) -> None:
+    """Revoke one session (sign-out); flushes."""
+    if isinstance(token, str) and token:
+        session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Revoke every session of ``user`` (password change, deactivation); flushes."""
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change ``user``'s password and sign them out everywhere; :class:`AccountError` when refused."""
+    _validate_password(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(session, user)
+    session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def has_role(user, role: str) -> bool:

@@ -21,7 +21,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts.service import MAX_PASSWORD_LENGTH, authenticate
+from portal.accounts.service import (
+    MAX_PASSWORD_LENGTH,
+    authenticate,
+    end_session,
+    session_is_valid,
+    start_session,
+)
 from portal.db import db
 from portal.extensions import limiter, login_manager
 from portal.i18n import canonical_code, negotiate
@@ -36,6 +42,7 @@ def login_rate_limit() -> str:
     return current_app.config["SETTINGS"].rate_limit_login
 LAST_SEEN_KEY = "_desk_last_seen"
 SIGNED_IN_AT_KEY = "_desk_signed_in_at"
+SESSION_TOKEN_KEY = "_desk_session"
 
 
 class LoginForm(FlaskForm):
@@ -87,9 +94,15 @@ def login_redirect(expired: bool = False):
 
 
 def _sign_out() -> None:
+    """Revoke this browser's session server-side, then forget it client-side."""
+    token = session.pop(SESSION_TOKEN_KEY, None)
+    if token is not None:
+        end_session(db.session, token)
+        db.session.commit()
     logout_user()
     session.pop(LAST_SEEN_KEY, None)
     session.pop(SIGNED_IN_AT_KEY, None)
+    session.pop("csrf_token", None)  # a new sign-in gets a new CSRF token
 
 
 @bp.before_app_request
@@ -105,6 +118,8 @@ def _expire_sessions():
         or now - last_seen > IDLE_TIMEOUT.total_seconds()
         or now - signed_in_at > current_app.permanent_session_lifetime.total_seconds()
         or session.get("_id") != login_manager._session_identifier_generator()
+        # Signed out elsewhere, password changed, or a copied cookie of a finished session.
+        or not session_is_valid(db.session, _session_user_id(), session.get(SESSION_TOKEN_KEY))
     )
     if not expired:
         session[LAST_SEEN_KEY] = int(now)
@@ -115,6 +130,11 @@ def _expire_sessions():
     if not staff_page or request.endpoint in ("accounts.login", "accounts.logout"):
         return None  # public pages simply continue signed out
     return login_redirect(expired=True)
+
+
+def _session_user_id() -> int:
+    raw = session.get("_user_id")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 12 else -1
 
 
 @bp.before_request
@@ -133,8 +153,11 @@ def login():
         form.next.data = target if target != DESK_HOME else ""
     failed = False
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        user = authenticate(db.session, form.email.data, form.password.data, client=request.remote_addr or "")
         if user is not None:
+            session.clear()  # nothing from before sign-in survives it (the CSRF token included)
+            session[SESSION_TOKEN_KEY] = start_session(db.session, user)
+            db.session.commit()
             login_user(user, remember=False)
             session.permanent = True
             session[SIGNED_IN_AT_KEY] = session[LAST_SEEN_KEY] = int(time.time())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -42,8 +43,7 @@ class ArticleFile:
 
 
 def _split_front_matter(text: str) -> tuple[str, str]:
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if not text.startswith("---"):
         raise ArticleFileError("missing YAML front matter (the file must start with '---')")
     match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
@@ -94,6 +94,8 @@ def parse_article(text: str, slug: str, file_lang: str) -> ArticleFile:
     if translated_by not in TRANSLATED_BY:
         raise ArticleFileError(f"'translated_by' must be one of {', '.join(TRANSLATED_BY)}, not {translated_by!r}")
     extra = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
+    if "source_url" in extra and not is_web_url(extra["source_url"]):
+        raise ArticleFileError("'source_url' must be an http:// or https:// address")
     return ArticleFile(
         slug=slug,
         lang=file_lang,
@@ -107,6 +109,14 @@ def parse_article(text: str, slug: str, file_lang: str) -> ArticleFile:
         status=status,
         extra=_jsonable(extra),
     )
+
+
+def is_web_url(value: object) -> bool:
+    """True for an absolute http(s) address with a host: never ``javascript:`` or ``data:``."""
+    if not isinstance(value, str) or len(value) > 2000 or any(ord(c) < 33 or ord(c) == 127 for c in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _jsonable(value):

@@ -141,12 +141,18 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
     return last
 
 
+#: Furthest ahead a publication can be scheduled.
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
 def schedule(version: ArticleVersion, when: datetime) -> timedelta:
     if version.review_state != APPROVED:
         raise WorkflowError("not_approved")
     delay = when - utcnow()
     if delay < timedelta(0):
         raise WorkflowError("schedule_in_past")
+    if delay > MAX_SCHEDULE_AHEAD:
+        raise WorkflowError("schedule_too_far")
     version.review_state = SCHEDULED
     return delay
 

@@ -41,9 +41,14 @@ def notify(session: Session, ticket: Ticket, event: str, message: Message | None
         enqueue(session, "send_webhook", payload, max_attempts=8)
 
 
+def secret_keys() -> tuple[str, ...]:
+    """The app's key ring: the newest secret key, then the older ones still accepted."""
+    return (current_app.config["SECRET_KEY"], *current_app.config.get("SECRET_KEY_FALLBACKS", ()))
+
+
 def status_url(ticket: Ticket) -> str:
     settings = current_app.config["SETTINGS"]
-    token = tokens.token_for(current_app.config["SECRET_KEY"], ticket.token_salt)
+    token = tokens.token_for(secret_keys(), ticket.token_salt, ticket.token_hash)
     return f"{settings.public_url.rstrip('/')}/{ticket.language}/tickets/{token}"
 
 

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.support import tokens
+from portal.validation import is_valid_email
 from portal.support.models import AGENT, CUSTOMER, NEW, OPEN, SOLVED, STATUSES, WAITING, Message, Ticket, TicketEvent
 
 MAX_MESSAGE = 10_000
 MIN_MESSAGE = 5
-EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}\.[^@\s<>.]{2,63}$")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 
 
 class ValidationFailed(ValueError):
@@ -53,10 +54,11 @@ def clean_context(raw) -> dict:
     context = {}
     if isinstance(raw.get("query"), str) and raw["query"].strip():
         context["query"] = raw["query"].strip()[:300]
-    if isinstance(raw.get("query_lang"), str):
-        context["query_lang"] = raw["query_lang"][:20]
-    if isinstance(raw.get("query_confidence"), (int, float)):
-        context["query_confidence"] = round(float(raw["query_confidence"]), 3)
+    if isinstance(raw.get("query_lang"), str) and _LANGUAGE_TAG.match(raw["query_lang"]):
+        context["query_lang"] = raw["query_lang"]
+    confidence = raw.get("query_confidence")
+    if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and 0 <= confidence <= 1:
+        context["query_confidence"] = round(float(confidence), 3)
     if isinstance(raw.get("articles"), list):
         context["articles"] = [str(s)[:200] for s in raw["articles"] if isinstance(s, str)][:20]
     if isinstance(raw.get("votes"), dict):
@@ -73,7 +75,7 @@ def validate(data: NewTicket, languages: tuple[str, ...]) -> NewTicket:
     elif len(message) > MAX_MESSAGE:
         errors["message"] = "message_too_long"
     email = clean_text(data.email, 320)
-    if email and not EMAIL.match(email):
+    if email and not is_valid_email(email):
         errors["email"] = "email_invalid"
     name = clean_text(data.name, 200)
     if len(name) > 200:
@@ -101,7 +103,7 @@ def apply_triage(ticket: Ticket, text: str, lang: str, english: str | None, sla_
     ticket.due_at = (ticket.created_at or utcnow()) + due_in(result.urgency, sla_hours)
 
 
-def create_ticket(session: Session, secret_key: str, data: NewTicket, languages: tuple[str, ...],
+def create_ticket(session: Session, secret_key: tokens.SecretKeys, data: NewTicket, languages: tuple[str, ...],
                   sla_hours: dict | None = None) -> tuple[Ticket, str, bool]:
     """Create a ticket; returns (ticket, status token, created?).
 
@@ -112,7 +114,7 @@ def create_ticket(session: Session, secret_key: str, data: NewTicket, languages:
     if data.idempotency_key:
         existing = session.scalar(select(Ticket).where(Ticket.idempotency_key == data.idempotency_key))
         if existing is not None:
-            return existing, tokens.token_for(secret_key, existing.token_salt), False
+            return existing, tokens.token_for(secret_key, existing.token_salt, existing.token_hash), False
     salt = tokens.new_salt()
     token = tokens.token_for(secret_key, salt)
     first_line = data.message.split("\n", 1)[0]
@@ -133,12 +135,12 @@ def create_ticket(session: Session, secret_key: str, data: NewTicket, languages:
         if data.idempotency_key:
             existing = session.scalar(select(Ticket).where(Ticket.idempotency_key == data.idempotency_key))
             if existing is not None:
-                return existing, tokens.token_for(secret_key, existing.token_salt), False
+                return existing, tokens.token_for(secret_key, existing.token_salt, existing.token_hash), False
         raise
     return ticket, token, True
 
 
-def ticket_by_token(session: Session, secret_key: str, token: str | None) -> Ticket | None:
+def ticket_by_token(session: Session, secret_key: tokens.SecretKeys, token: str | None) -> Ticket | None:
     """The ticket behind a status token, or None; the same work for any token."""
     candidate = (token or "")[:100]
     ticket = session.scalar(select(Ticket).where(Ticket.token_hash == tokens.token_hash(candidate)))

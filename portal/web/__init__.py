@@ -12,10 +12,18 @@ from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
+from portal.kb.files import is_web_url
 from portal.web.labels import kind_label
 
 
+#: Blueprints of the staff side (desk, studio, sign-in): personal data, never cached.
+STAFF_BLUEPRINTS = frozenset({"desk", "studio", "studio_translate", "studio_reports", "accounts"})
+
 _TOKEN_IN_PATH = re.compile(r"(/tickets/)[A-Za-z0-9_-]{16,}")
+
+
+def _redact(value):
+    return _TOKEN_IN_PATH.sub(r"\1[redacted]", value) if isinstance(value, str) else value
 
 
 class RedactTicketTokens(logging.Filter):
@@ -24,9 +32,11 @@ class RedactTicketTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and "/tickets/" in record.msg:
             record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
-        if record.args:
-            record.args = tuple(_TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a
-                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
+        if isinstance(record.args, dict):  # gunicorn's access log formats with a mapping
+            record.args = {k: _redact(v) for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(_redact(a) for a in
+                                (record.args if isinstance(record.args, tuple) else (record.args,)))
         return True
 
 
@@ -39,6 +49,9 @@ def install_log_redaction() -> None:
 
 def register_web(app: Flask) -> None:
     install_log_redaction()
+    from portal.web import guard
+
+    guard.install(app, app.config["SETTINGS"].max_request_bytes)
     from portal.web import api, desk, errors, public, studio, support
 
     app.register_blueprint(public.root)
@@ -76,6 +89,7 @@ def register_web(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "format_number": format_number,
+            "is_web_url": is_web_url,
         }
 
     @app.after_request
@@ -89,4 +103,10 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "public, max-age=3600")
+        elif request.blueprint in STAFF_BLUEPRINTS:
+            # Tickets, drafts and reports: never kept by a browser or a proxy.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SETTINGS"].session_cookie_secure:
+            # Served over HTTPS (secure cookies): browsers must never fall back to HTTP.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -8,6 +8,8 @@ from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.search.service import HYBRID, RETRIEVALS
+from portal.support.notifications import secret_keys
+from portal.web.guard import bounded_int
 
 bp = Blueprint("api", __name__)
 #: Longest draft matched for contact-form suggestions (characters).
@@ -54,14 +56,14 @@ def search():
     lang = _language_arg()
     if lang is None:
         return api_error(400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}.")
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 1000:
+    page = bounded_int(request.args.get("page", "1"), minimum=1, maximum=1000)
+    if page is None:
         return api_error(400, "bad_page", "'page' must be a number from 1 to 1000.")
     category = (request.args.get("category") or "")[:120] or None
     retrieval = request.args.get("mode", HYBRID)
     if retrieval not in RETRIEVALS:
         return api_error(400, "bad_mode", f"'mode' must be one of: {', '.join(RETRIEVALS)}.")
-    results = search_service().search(SearchQuery(query, lang, category, int(page),
+    results = search_service().search(SearchQuery(query, lang, category, page,
                                                   accept_language=request.headers.get("Accept-Language"),
                                                   retrieval=retrieval))
     log_search(db.session, query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
@@ -141,7 +143,10 @@ def _ticket_json(ticket, token: str | None = None) -> dict:
             "created_at": ticket.created_at.isoformat(), "updated_at": ticket.updated_at.isoformat()}
     if token:
         data["token"] = token
-        data["status_url"] = url_for("support.ticket", lang=ticket.language, token=token, _external=True)
+        # From the configured public address, never the request's Host header.
+        from portal.support.notifications import status_url
+
+        data["status_url"] = status_url(ticket)
     return data
 
 
@@ -170,6 +175,9 @@ def create_ticket():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(400, "bad_json", "Send a JSON object with at least a 'message'.")
+    for name, kind in (("message", str), ("email", str), ("name", str), ("language", str), ("context", dict)):
+        if body.get(name) is not None and not isinstance(body[name], kind):
+            return api_error(400, "bad_field", f"'{name}' must be {'an object' if kind is dict else 'text'}.")
     language = body.get("language") or settings.default_language
     from portal.i18n import canonical_code
 
@@ -178,7 +186,7 @@ def create_ticket():
                              name=body.get("name") or "", context=body.get("context") or {},
                              idempotency_key=request.headers.get("Idempotency-Key"), source="api")
     try:
-        ticket, token, created = support.create_ticket(db.session, current_app.config["SECRET_KEY"], data,
+        ticket, token, created = support.create_ticket(db.session, secret_keys(), data,
                                                        settings.languages, settings.sla_hours or None)
     except support.ValidationFailed as exc:
         return _validation_error(exc)
@@ -192,7 +200,7 @@ def create_ticket():
 def _api_ticket(token: str):
     from portal.support.service import ticket_by_token
 
-    return ticket_by_token(db.session, current_app.config["SECRET_KEY"], token)
+    return ticket_by_token(db.session, secret_keys(), token)
 
 
 @bp.get("/api/v1/tickets/<token>")
@@ -229,6 +237,8 @@ def add_message(token: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(400, "bad_json", "Send a JSON object with a 'message'.")
+    if body.get("message") is not None and not isinstance(body["message"], str):
+        return api_error(400, "bad_field", "'message' must be text.")
     try:
         message = support.add_customer_message(ticket, body.get("message") or "")
     except support.ValidationFailed as exc:

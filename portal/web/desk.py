@@ -1,14 +1,25 @@
 """The agent desk: inbox, ticket view, replies with translation review, notes, audit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from portal.accounts import User, role_required
+from portal.accounts import User, has_role, role_required
 from portal.db import db
 from portal.support import service as support
 from portal.support.models import STATUSES, Ticket
 from portal.support.notifications import AGENT_REPLIED, TICKET_SOLVED, notify
+from portal.web.guard import bounded_int, parse_count
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 URGENCIES = ("urgent", "high", "normal", "low")
@@ -53,16 +64,22 @@ def _suggested_articles(ticket: Ticket):
     try:
         return search_service().search(SearchQuery(text[:300], current_user.language, per_page=5,
                                                    accept_language=ticket.language)).results
-    except Exception:  # noqa: BLE001 - suggestions are an aid, never a reason to fail the page
+    except Exception:
         current_app.logger.exception("article suggestions failed for a ticket")
         return []
+
+
+def _assignable_agents() -> list[User]:
+    """Active users who may take tickets (agents, and admins who hold every role)."""
+    users = db.session.query(User).filter(User.active.is_(True)).order_by(User.name).all()
+    return [user for user in users if has_role(user, "agent")]
 
 
 @bp.get("/tickets/<int:ticket_id>")
 @role_required("agent")
 def ticket(ticket_id: int):
     found = _ticket(ticket_id)
-    agents = db.session.query(User).filter(User.active.is_(True)).order_by(User.name).all()
+    agents = _assignable_agents()
     return render_template("desk/ticket.html", ticket=found, agents=agents, statuses=STATUSES,
                            suggestions=_suggested_articles(found), preview=None, errors={})
 
@@ -72,7 +89,7 @@ def ticket(ticket_id: int):
 def messages_json(ticket_id: int):
     """New public messages after ``after`` (the desk announces them politely)."""
     found = _ticket(ticket_id)
-    after = request.args.get("after", 0, type=int)
+    after = request.args.get("after", 0, type=parse_count)
     fresh = [m for m in found.messages if m.id > after and not m.internal and m.author_kind == "customer"]
     return jsonify({"messages": [{"id": m.id} for m in fresh], "status": found.status})
 
@@ -106,7 +123,7 @@ def preview(ticket_id: int):
             result["problem"] = "no_engine"
         except EngineUnavailable:
             result["problem"] = "engine_failed"
-    agents = db.session.query(User).filter(User.active.is_(True)).order_by(User.name).all()
+    agents = _assignable_agents()
     return render_template("desk/ticket.html", ticket=found, agents=agents, statuses=STATUSES,
                            suggestions=_suggested_articles(found), preview=None if errors else result,
                            errors=errors, draft=body), 400 if errors else 200
@@ -165,9 +182,10 @@ def status(ticket_id: int):
 def assign(ticket_id: int):
     found = _ticket(ticket_id)
     raw = request.form.get("assignee", "")
-    assignee = db.session.get(User, int(raw)) if raw.isdigit() else None
-    if raw and raw.isdigit() and assignee is None:
-        abort(400)
+    assignee_id = bounded_int(raw)
+    assignee = db.session.get(User, assignee_id) if assignee_id is not None else None
+    if raw and (assignee is None or not assignee.active or not has_role(assignee, "agent")):
+        abort(400)  # the form offers active agents only: anything else is forged
     support.assign(found, current_user, assignee)
     db.session.commit()
     return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)

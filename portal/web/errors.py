@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.i18n import canonical_code, negotiate
+from portal.web.guard import BadInput
 
 
 def _wants_json() -> bool:
@@ -37,15 +38,20 @@ def register(app: Flask) -> None:
     codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              413: "too_large", 429: "rate_limited", 500: "server_error"}
 
-    def render_error(status: int, message: str | None = None):
+    def render_error(status: int, message: str | None = None, code: str | None = None,
+                     api_message: str | None = None):
         _ensure_lang(app)
         text = message or messages.get(status, messages[500])()
         if _wants_json():
-            return jsonify({"error": {"code": codes.get(status, "error"), "message": text}}), status
+            return jsonify({"error": {"code": code or codes.get(status, "error"),
+                                      "message": api_message or text}}), status
         return render_template("errors/error.html", status=status, message=text), status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if isinstance(exc, BadInput):
+            # Pages say it in the reader's language; the API adds the precise reason.
+            return render_error(400, code=exc.error_code, api_message=exc.description)
         return render_error(exc.code or 500)
 
     @app.errorhandler(CSRFError)

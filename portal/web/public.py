@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from portal.db import db
+from portal.web.guard import parse_count
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
 from portal.kb.markdown import render
@@ -82,7 +83,8 @@ def choose_language(code: str):
 
 def _same_page_in(lang: str, next_path: str, enabled: tuple[str, ...]) -> str:
     # Only local paths: an attacker-supplied next must not become an open redirect.
-    if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
+    if (not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path
+            or len(next_path) > 2000 or any(ord(char) < 32 or ord(char) == 127 for char in next_path)):
         return f"/{lang}/"
     parts = next_path.split("/", 2)
     if len(parts) >= 2 and canonical_code(parts[1], enabled):
@@ -126,7 +128,7 @@ def article(slug: str):
     kb.record_view(db.session, found.id)
     db.session.commit()
     visit.remember_article(found.slug)
-    search_id = request.args.get("s", type=int)
+    search_id = request.args.get("s", type=parse_count)
     if search_id:
         from portal.analytics import record_opened
 
@@ -170,7 +172,7 @@ def search():
     category = request.args.get("category") or None
     if category and kb.get_category(db.session, category) is None:
         category = None
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=parse_count) or 1
     results = search_service().search(SearchQuery(
         query, g.lang, category, page, accept_language=request.headers.get("Accept-Language")))
     search_id = None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import has_role, role_required
 from portal.db import db
+from portal.web.guard import parse_count
 from portal.jobs import enqueue
 from portal.kb import service as kb
 from portal.kb.markdown import render
@@ -102,7 +103,7 @@ def edit(slug: str, lang: str):
     conflict, status = None, 200
     if request.method == "POST":
         copy = {"title": request.form.get("title", ""), "summary": request.form.get("summary", ""),
-                "body": request.form.get("body", ""), "revision": request.form.get("base_revision", type=int) or 0}
+                "body": request.form.get("body", ""), "revision": request.form.get("base_revision", type=parse_count) or 0}
         if request.form.get("action") == "save":
             try:
                 workflow.save_draft(version, title=copy["title"], summary=copy["summary"], body=copy["body"],
@@ -218,7 +219,7 @@ def publish(slug: str, lang: str):
         when = request.form.get("publish_at")
         if when:
             try:
-                moment = datetime.fromisoformat(when).replace(tzinfo=timezone.utc)
+                moment = datetime.fromisoformat(when[:40]).replace(tzinfo=timezone.utc)
             except ValueError:
                 raise workflow.WorkflowError("bad_date") from None
             delay = workflow.schedule(version, moment)

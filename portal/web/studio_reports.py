@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from babel.dates import format_skeleton
@@ -24,6 +24,7 @@ from portal.analytics import reports
 from portal.analytics.charts import bar_chart, line_chart
 from portal.db import db
 from portal.i18n import language_name
+from portal.web.guard import parse_count
 
 bp = Blueprint("studio_reports", __name__, url_prefix="/studio/reports")
 
@@ -43,7 +44,7 @@ def _studio_language():
 
 
 def _days() -> int:
-    days = request.args.get("days", type=int)
+    days = request.args.get("days", type=parse_count)
     if days is None or days < 1:
         return reports.DEFAULT_DAYS
     return min(days, MAX_DAYS)
@@ -144,7 +145,7 @@ def _percent(value: float | None) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _searches_csv(since):
@@ -233,7 +234,7 @@ def download(name: str):
     writer = csv.writer(buffer)
     writer.writerow([csv_cell(h) for h in headers])
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     filename = f"{name}-{since.date().isoformat()}-to-{today}.csv" if dated else f"{name}-{today}.csv"
     response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

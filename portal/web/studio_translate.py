@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import role_required
 from portal.db import db
+from portal.web.guard import parse_count
 from portal.jobs import enqueue
 from portal.jobs.batches import batch_progress, create_batch
 from portal.kb import service as kb
@@ -64,7 +65,7 @@ def segments(slug: str, lang: str):
         submitted = _submitted(request.form)
         try:
             result = seg.save_segments(db.session, article, lang, submitted, current_user.email,
-                                       request.form.get("base_revision", type=int) or 0)
+                                       request.form.get("base_revision", type=parse_count) or 0)
         except workflow.EditConflict as exc:
             db.session.rollback()
             problem, status = {"code": "edit_conflict", "number": exc.latest.number, "author": exc.latest.author}, 409
@@ -87,7 +88,7 @@ def segments(slug: str, lang: str):
     pending = _request_suggestions(article, lang, rows) if request.method == "GET" else False
     version = article.version(lang)
     last = workflow.latest(version) if version is not None else None
-    base_revision = request.form.get("base_revision", type=int) if problem and problem["code"] != "edit_conflict" else None
+    base_revision = request.form.get("base_revision", type=parse_count) if problem and problem["code"] != "edit_conflict" else None
     return render_template("studio/segments.html", article=article, lang=lang, rows=rows, version=version,
                            problem=problem, pending_suggestions=pending,
                            base_revision=base_revision if base_revision is not None else (last.number if last else 0),
@@ -134,7 +135,8 @@ def translations(slug: str):
                      "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None,
                      "has_draft": drafting, "draft_states": bool(drafting and version.segment_states),
                      "unresolved": seg.unresolved_segments(version) if version is not None else 0})
-    progress = batch_progress(db.session, request.args.get("batch", type=int)) if request.args.get("batch") else None
+    batch_id = request.args.get("batch", type=parse_count)
+    progress = batch_progress(db.session, batch_id) if batch_id is not None else None
     return render_template("studio/translations.html", article=article, rows=rows, progress=progress)
 
 

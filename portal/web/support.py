@@ -34,8 +34,10 @@ def error_messages() -> dict[str, str]:
     }
 
 
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+def _secret() -> tuple[str, ...]:
+    from portal.support.notifications import secret_keys
+
+    return secret_keys()
 
 
 def _context_from_form(form, offered: dict) -> dict:
