@@ -112,12 +112,23 @@ def kb_lint(directory: Path, lang_only: str | None, warnings_as_errors: bool) ->
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Web worker processes (default: one per core).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Request threads per web worker.")
 @click.option("--worker/--no-worker", default=True, show_default=True,
               help="Also start a background worker process for jobs.")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server instead of gunicorn.")
 @with_appcontext
-def serve(host: str, port: int, worker: bool) -> None:
-    """Serve the portal (threaded development server) with a job worker beside it."""
+def serve(host: str, port: int, workers: int | None, threads: int, worker: bool, dev: bool) -> None:
+    """Serve the portal under gunicorn with a job worker beside it (--dev: development server)."""
+    if not dev:
+        from portal.server import default_workers
+        from portal.server import serve as serve_gunicorn
+
+        serve_gunicorn(current_app._get_current_object(), host, port, workers or default_workers(), threads, worker)
+        return
     import subprocess
 
     from werkzeug.serving import run_simple

@@ -1,0 +1,63 @@
+"""`portal serve` runs gunicorn: a real process on a free loopback port, stopped gracefully."""
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from portal.config import PROJECT_ROOT
+from tests.support.services import free_port
+
+
+def _get(port: int, path: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"portal serve exited with {process.returncode}")
+        try:
+            _get(port, "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)  # polling a port that is not open yet, with a deadline
+    raise AssertionError("portal serve did not answer within a minute")
+
+
+@pytest.mark.slow
+def test_portal_serve_is_gunicorn_with_a_private_access_log(tmp_path, migrated_db_template):
+    shutil.copy(migrated_db_template, tmp_path / "portal.sqlite3")
+    port = free_port()
+    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index"),
+           "PORTAL_EMBEDDINGS": "none"}
+    process = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2",
+                                "--no-worker"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_until_serving(port, process)
+        health = _get(port, "/healthz")
+        assert health.status == 200 and health.getheader("Server", "").startswith("gunicorn")
+        assert _get(port, "/en/search?q=my-secret-search-term").status == 200
+        assert _get(port, "/en/tickets/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg").status == 404
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "Booting worker" in output and output.count("Booting worker") == 2
+    assert '"GET /en/search" 200' in output  # the request is logged...
+    assert "my-secret-search-term" not in output  # ...without its query string
+    assert "AbCdEfGhIjKlMnOpQrStUvWxYz" not in output and "/en/tickets/[redacted]" in output
+    assert "127.0.0.1 -" not in output  # nor the client's address
+    assert "development server" not in output
