@@ -66,6 +66,11 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
     # Built once per process; the model itself loads on first use.
     app.extensions["embedder"] = build_embedder(settings)
 
+    from portal.analytics.reads import ReadCounter
+
+    # Article views and result clicks: buffered, written off the request (tests flush explicitly).
+    app.extensions["read_counter"] = ReadCounter(app, background=not settings.testing)
+
     from portal.web import register_web
 
     register_web(app)

@@ -49,6 +49,11 @@ def _post_fork(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signat
         db.engine.dispose(close=False)
 
 
+def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    # A normal stop writes the buffered article views and result clicks.
+    worker.app.application.extensions["read_counter"].close()
+
+
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
@@ -63,6 +68,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "post_fork": _post_fork,
+        "worker_exit": _worker_exit,
         "proc_name": "help-portal",
     }
 

@@ -1,7 +1,6 @@
 """Writing the search log."""
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from portal.analytics.models import SearchLog
@@ -18,11 +17,3 @@ def log_search(session: Session, *, query: str, query_lang: str, confidence: flo
     session.add(row)
     session.commit()
     return row.id
-
-
-def record_opened(session: Session, search_id: int, slug: str) -> None:
-    """Remember which result a search led to (first one opened wins)."""
-    session.execute(
-        update(SearchLog).where(SearchLog.id == search_id, SearchLog.opened_slug.is_(None)).values(opened_slug=slug[:200])
-    )
-    session.commit()

@@ -198,11 +198,3 @@ def popular_articles(session: Session, lang: str, limit: int = 6) -> list[Chosen
     ).all()
     chosen = [c for c in (choose_version(a, lang) for a in articles) if c]
     return chosen[:limit]
-
-
-def record_view(session: Session, article_id: int) -> None:
-    """Count one view (atomic increment, safe under concurrent requests)."""
-    session.execute(
-        update(Article).where(Article.id == article_id).values(view_count=Article.view_count + 1)
-    )
-

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
+from portal.analytics.reads import ReadCounter
 from portal.db import db
 from portal.web.guard import parse_count
 from portal.i18n import canonical_code, negotiate
@@ -93,6 +94,10 @@ def _same_page_in(lang: str, next_path: str, enabled: tuple[str, ...]) -> str:
     return f"/{lang}/"
 
 
+def read_counter() -> ReadCounter:
+    return current_app.extensions["read_counter"]
+
+
 def _article_url(slug: str, fragment: str = "") -> str:
     return url_for("public.article", slug=slug) + fragment
 
@@ -125,14 +130,13 @@ def article(slug: str):
         abort(404)
     show_original = request.args.get("original") == "1" and found.source is not None
     version = found.source if show_original else chosen.version
-    kb.record_view(db.session, found.id)
-    db.session.commit()
+    # Counted in memory and written by the read counter's thread: a GET never commits.
+    reads = read_counter()
+    reads.view(found.id)
     visit.remember_article(found.slug)
     search_id = request.args.get("s", type=parse_count)
     if search_id:
-        from portal.analytics import record_opened
-
-        record_opened(db.session, search_id, found.slug)
+        reads.opened(search_id, found.slug)
     machine = version.kind == "machine"
     render_options = {}
     if machine:
