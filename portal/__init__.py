@@ -71,6 +71,10 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
     # Article views and result clicks: buffered, written off the request (tests flush explicitly).
     app.extensions["read_counter"] = ReadCounter(app, background=not settings.testing)
 
+    from portal.kb.markdown import RenderCache
+
+    app.extensions["render_cache"] = RenderCache()
+
     from portal.web import register_web
 
     register_web(app)

@@ -8,7 +8,11 @@ shifted so the body never competes with the page's single h1.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -250,3 +254,39 @@ def _only_links(token) -> bool:
         elif child.type in ("text", "code_inline") and child.content.strip(" -–—,.;:·|") and depth == 0:
             return False
     return linked
+
+
+class RenderCache:
+    """Rendered, sanitised HTML by content: the same Markdown is parsed once per process.
+
+    Keys hold the SHA-256 of the Markdown and the rendering options, so a
+    published edit or a new machine translation is a new key and never serves
+    stale HTML; least recently used entries fall out beyond ``max_entries``.
+    """
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self._entries: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def render(self, markdown: str, link_scope: str, article_url: ArticleUrl | None = None, **options) -> str:
+        """:func:`render`, cached; ``link_scope`` names what ``article_url`` depends on (the UI language)."""
+        key = (hashlib.sha256((markdown or "").encode("utf-8")).hexdigest(), link_scope,
+               json.dumps(options, sort_keys=True, default=list))
+        with self._lock:
+            html = self._entries.get(key)
+            if html is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return html
+            self.misses += 1
+        html = render(markdown, article_url, **options)
+        with self._lock:
+            self._entries[key] = html
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return html

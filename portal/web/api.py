@@ -258,7 +258,6 @@ def article(slug: str):
     says so plainly (``translation.status == "unavailable"``) instead of failing.
     """
     from portal.kb import service as kb
-    from portal.kb.markdown import render
     from portal.translation.jobs import translation_service
 
     lang = _language_arg()
@@ -279,7 +278,8 @@ def article(slug: str):
     return jsonify({
         "slug": found.slug, "requested_language": lang, "language": version.lang,
         "source_language": found.source_lang, "title": version.title, "summary": version.summary,
-        "html": render(version.body, article_url=lambda s, f: url_for("public.article", lang=lang, slug=s) + f),
+        "html": current_app.extensions["render_cache"].render(
+            version.body, lang, lambda s, f: url_for("public.article", lang=lang, slug=s) + f),
         "machine_translated": version.kind == "machine",
         "machine_reviewed": version.kind == KIND_MACHINE_REVIEWED,
         "stale": bool(version.stale_segments) and version.kind in HUMAN_KINDS,

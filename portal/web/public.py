@@ -8,7 +8,6 @@ from portal.db import db
 from portal.web.guard import parse_count
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
-from portal.kb.markdown import render
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.translation.jobs import translation_service
 from portal.extensions import limiter
@@ -161,7 +160,7 @@ def article(slug: str):
         is_reviewed_machine=version.kind == KIND_MACHINE_REVIEWED,
         voted=visit.has_voted(found.slug), vote=request.args.get("voted"),
         machine_translation_possible=machine_translation_possible,
-        body_html=render(version.body, article_url=_article_url, **render_options),
+        body_html=current_app.extensions["render_cache"].render(version.body, g.lang, _article_url, **render_options),
         category_name=kb.category_name(found.category, g.lang),
     )
 
