@@ -13,6 +13,7 @@ from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
 from portal.kb.files import is_web_url
+from portal.web import http_cache
 from portal.web.labels import kind_label
 
 
@@ -106,6 +107,8 @@ def register_web(app: Flask) -> None:
         elif request.blueprint in STAFF_BLUEPRINTS:
             # Tickets, drafts and reports: never kept by a browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
+        else:
+            response = http_cache.apply(response)
         if app.config["SETTINGS"].session_cookie_secure:
             # Served over HTTPS (secure cookies): browsers must never fall back to HTTP.
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
