@@ -10,7 +10,8 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 VNU_VERSION=26.9.27
 VNU_SHA256=5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
-DEBIAN_PACKAGES=(chromium postgresql redis-server)
+# fonts: real glyphs for ar, he, ja, zh-Hans in browser screenshots; wrk: bench/pages.py.
+DEBIAN_PACKAGES=(chromium postgresql redis-server fonts-noto-core fonts-noto-cjk wrk)
 command -v java >/dev/null 2>&1 || DEBIAN_PACKAGES+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(nodejs npm)
 command -v "$PYTHON" >/dev/null 2>&1 || DEBIAN_PACKAGES+=(python3 python3-venv)

@@ -33,3 +33,45 @@ def test_the_root_redirect_varies_by_cookie_and_language_and_errors_carry_no_val
     assert root.status_code in (302, 303) and {"Cookie", "Accept-Language"} <= set(root.vary)
     missing = client.get("/en/articles/no-such-article")
     assert missing.status_code == 404 and "ETag" not in missing.headers
+
+
+def test_public_pages_are_served_from_memory_until_the_knowledge_base_changes(shipped_app):
+    from sqlalchemy import event
+
+    from portal.db import db
+    from portal.kb.models import Category
+
+    cache = shipped_app.extensions["page_cache"]
+    client = shipped_app.test_client()
+    first = client.get("/en/")
+    assert first.headers["Cache-Control"].startswith("public")
+    with shipped_app.app_context():
+        engine = db.engine
+    queries = []
+    listener = lambda *args: queries.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        hit = client.get("/en/")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert hit.get_data() == first.get_data() and hit.headers["ETag"] == first.headers["ETag"]
+    assert queries == [] and cache.hits == 1  # no view, no query, no template
+    assert client.get("/en/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    # Another language preference is another entry, never a page made for someone else.
+    client.get("/en/", headers={"Accept-Language": "de"})
+    assert cache.hits == 2  # a miss
+    with shipped_app.app_context():
+        category = db.session.scalars(db.select(Category)).first()
+        category.names = {**(category.names or {}), "en": "Renamed for the test"}
+        db.session.commit()
+    assert "Renamed for the test" in client.get("/en/").get_data(as_text=True)  # the change cleared the cache
+
+
+def test_a_visitor_with_a_session_never_gets_a_stored_page(shipped_app):
+    cache = shipped_app.extensions["page_cache"]
+    client = shipped_app.test_client()
+    client.get("/en/")
+    client.get("/en/articles/reset-your-password")  # the visit is now remembered in the session
+    hits = cache.hits
+    page = client.get("/en/")
+    assert cache.hits == hits and page.headers["Cache-Control"] == "private, no-cache"

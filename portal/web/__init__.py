@@ -75,6 +75,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(studio_reports.bp)
     # --- end studio reports ---
     errors.register(app)
+    from portal.web import page_cache
+
+    page_cache.install(app, http_cache.SHARED_MAX_AGE)
 
     @app.context_processor
     def _template_context():

@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from flask import Response, request, session
+from flask import Response, current_app, request, session
 
 SHARED_MAX_AGE = 60
 #: Blueprints of public pages; support pages (contact, tickets) are never stored.
@@ -38,4 +38,6 @@ def apply(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = f"public, max-age={SHARED_MAX_AGE}"
     response.add_etag()
+    if response.headers["Cache-Control"].startswith("public"):
+        current_app.extensions["page_cache"].store(response)
     return response.make_conditional(request.environ)

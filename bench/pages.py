@@ -1,0 +1,176 @@
+"""Page throughput under gunicorn, against a Flask hello-world measured in the same run.
+
+    .venv/bin/python bench/pages.py [--seconds 10] [--connections 16] [--workers 2]
+
+Both servers run with the same gunicorn settings (``portal.server.gunicorn_options``:
+gthread, 4 threads per worker); wrk (Debian's ``wrk``, installed by set-up) drives
+each URL from 127.0.0.1 only. Prints requests/s, p50/p99 latency and the ratio to
+hello-world for each page, the web workers' resident memory and their start time.
+Figures, not assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import temporary_app  # noqa: E402
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, path: str, seconds: float = 120) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()
+            return time.monotonic() - started
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing answered on port {port} within {seconds} s")
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, non-2xx/3xx responses) for ``url``."""
+    output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                            capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return rate, p50, p99, int(errors.group(1)) if errors else 0
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+    return sizes
+
+
+def prepare_portal() -> Path:
+    """A data dir with the shipped knowledge base, indexed and embedded, and one machine translation."""
+    from portal.db import db
+    from portal.jobs import run_pending
+    from portal.kb.models import KIND_MACHINE
+    from portal.kb.service import get_article, save_version
+    from portal.publishing import import_knowledge_base
+
+    cache = ROOT / ".cache" / "embeddings-tests.sqlite3"
+    app = temporary_app(embeddings_cache=cache, translation_engines=())
+    with app.app_context():
+        import_knowledge_base(db.session, ROOT / "kb_articles")
+        article = get_article(db.session, "reset-your-password")
+        source = article.source
+        save_version(db.session, article, "ja", title=source.title, summary=source.summary, body=source.body,
+                     kind=KIND_MACHINE, produced_by="bench/1")
+        db.session.commit()
+        run_pending(db.session)
+    return app.config["SETTINGS"].data_dir
+
+
+def start(command: list[str], env: dict, port: int, probe: str) -> tuple[subprocess.Popen, float]:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    return process, wait_until_up(port, probe)
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run `make setup` (it installs Debian's wrk)")
+
+    data_dir = prepare_portal()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-hello-"))
+    (scratch / "hello.py").write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from flask import Flask
+        from portal.server import PortalServer, gunicorn_options
+        app = Flask("hello")
+
+        @app.get("/")
+        def hello():
+            return "Hello, World!"
+
+        options = gunicorn_options("127.0.0.1", int(sys.argv[1]), {args.workers}, 4)
+        options.update(accesslog=None, post_fork=lambda server, worker: None, worker_exit=lambda server, worker: None)
+        PortalServer(app, options).run()
+    """))
+    env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_SEARCH_INDEX_DIR": str(data_dir / "index"),
+           "PORTAL_EMBEDDINGS_CACHE": str(ROOT / ".cache" / "embeddings-tests.sqlite3"),
+           "PORTAL_TRANSLATION_ENGINES": "", "PORTAL_RATE_LIMIT_PUBLIC_WRITES": "1000000 per minute"}
+
+    hello_port = free_port()
+    hello, _ = start([sys.executable, str(scratch / "hello.py"), str(hello_port)], env, hello_port, "/")
+    try:
+        baseline = wrk(f"http://127.0.0.1:{hello_port}/", args.seconds, args.connections)
+    finally:
+        stop(hello)
+
+    port = free_port()
+    portal, startup = start([sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--no-worker",
+                             "--workers", str(args.workers)], env, port, "/healthz")
+    pages = [("English article", "/en/articles/reset-your-password"),
+             ("machine-translated article (ja)", "/ja/articles/reset-your-password"),
+             ("category page", "/en/categories/account"), ("home page", "/en/"),
+             ("search page", "/en/search?q=reset+password"), ("search API", "/api/v1/search?q=reset+password&lang=en")]
+    try:
+        for _, path in pages:  # warm: templates compiled, model loaded, caches filled in every worker
+            for _ in range(20):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60).read()
+        rows = [(name, path, *wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections))
+                for name, path in pages]
+        rss = worker_rss_mb(portal.pid)
+    finally:
+        stop(portal)
+
+    rate, p50, p99, _ = baseline
+    print(f"gunicorn, {args.workers} workers x 4 threads, wrk {args.connections} connections, {args.seconds} s each")
+    print(f"{'page':36} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    print(f"{'hello-world Flask':36} {rate:8.0f} {1:6.2f} {p50:7.2f} {p99:7.2f} {0:6}")
+    for name, _, page_rate, page_p50, page_p99, errors in rows:
+        print(f"{name:36} {page_rate:8.0f} {page_rate / rate:6.2f} {page_p50:7.2f} {page_p99:7.2f} {errors:6}")
+    print(f"web worker start (process launch to first answer): {startup:.2f} s")
+    print(f"resident memory per web worker: {', '.join(f'{size:.0f} MB' for size in rss)}")
+
+
+if __name__ == "__main__":
+    main()
