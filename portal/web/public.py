@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from portal.analytics.reads import ReadCounter
 from portal.db import db
+from portal.validation import is_local_path
 from portal.web.guard import parse_count
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
@@ -83,8 +84,7 @@ def choose_language(code: str):
 
 def _same_page_in(lang: str, next_path: str, enabled: tuple[str, ...]) -> str:
     # Only local paths: an attacker-supplied next must not become an open redirect.
-    if (not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path
-            or len(next_path) > 2000 or any(ord(char) < 32 or ord(char) == 127 for char in next_path)):
+    if not is_local_path(next_path):
         return f"/{lang}/"
     parts = next_path.split("/", 2)
     if len(parts) >= 2 and canonical_code(parts[1], enabled):
