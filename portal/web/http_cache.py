@@ -12,7 +12,8 @@
 """
 from __future__ import annotations
 
-from flask import Response, current_app, request, session
+from flask import current_app, request, session
+from werkzeug.wrappers import Response
 
 SHARED_MAX_AGE = 60
 #: Blueprints of public pages; support pages (contact, tickets) are never stored.

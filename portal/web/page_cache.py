@@ -14,9 +14,10 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Flask, Response, current_app, has_app_context, request, session
+from flask import Flask, current_app, has_app_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 MAX_ENTRIES = 1024
 
@@ -75,7 +76,7 @@ class PageCache:
             self._entries.clear()
 
 
-def _content_changed(session: Session, flush_context, instances) -> None:  # noqa: ARG001
+def _content_changed(session: Session, flush_context, instances) -> None:
     from portal.kb.models import Article, ArticleVersion, Category, Revision
 
     if not has_app_context():
