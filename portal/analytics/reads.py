@@ -32,6 +32,7 @@ class ReadCounter:
         self._lock = threading.Lock()
         self._views: Counter[int] = Counter()
         self._opened: dict[int, str] = {}
+        self._pending = 0  # views + opened results buffered
         self._flush_seconds = flush_seconds
         self._background = background
         self._thread: threading.Thread | None = None
@@ -41,20 +42,28 @@ class ReadCounter:
     @property
     def pending(self) -> int:
         with self._lock:
-            return sum(self._views.values()) + len(self._opened)
+            return self._pending
 
     def view(self, article_id: int) -> None:
         """Count one view of ``article_id`` (written at the next flush)."""
-        self._add(lambda: self._views.update((article_id,)))
+        def change() -> int:
+            self._views[article_id] += 1
+            return 1
+        self._add(change)
 
     def opened(self, search_id: int, slug: str) -> None:
         """Remember that search ``search_id`` led to ``slug`` (the first one opened wins)."""
-        self._add(lambda: self._opened.setdefault(search_id, slug[:200]))
+        def change() -> int:
+            if search_id in self._opened:
+                return 0
+            self._opened[search_id] = slug[:200]
+            return 1
+        self._add(change)
 
     def _add(self, change) -> None:
         with self._lock:
-            change()
-            full = sum(self._views.values()) + len(self._opened) >= MAX_PENDING
+            self._pending += change()
+            full = self._pending >= MAX_PENDING
         if full:
             self.flush()
         elif self._background:
@@ -73,7 +82,7 @@ class ReadCounter:
                 return  # the app is gone (tests make many)
             try:
                 self.flush()
-            except Exception:  # noqa: BLE001 - keep counting; the next flush retries
+            except Exception:
                 log.exception("could not write read counts; keeping them for the next try")
 
     def flush(self) -> int:
@@ -81,7 +90,7 @@ class ReadCounter:
         app = self._app()
         with self._lock:
             views, opened = self._views, self._opened
-            self._views, self._opened = Counter(), {}
+            self._views, self._opened, self._pending = Counter(), {}, 0
         if not views and not opened:
             return 0
         if app is None:
@@ -106,6 +115,7 @@ class ReadCounter:
                 self._views.update(views)
                 for search_id, slug in opened.items():
                     self._opened.setdefault(search_id, slug)
+                self._pending = sum(self._views.values()) + len(self._opened)
             raise
         return sum(views.values()) + len(opened)
 

@@ -16,7 +16,6 @@ from portal.kb.files import is_web_url
 from portal.web import http_cache
 from portal.web.labels import kind_label
 
-
 #: Blueprints of the staff side (desk, studio, sign-in): personal data, never cached.
 STAFF_BLUEPRINTS = frozenset({"desk", "studio", "studio_translate", "studio_reports", "accounts"})
 
@@ -32,7 +31,7 @@ class RedactTicketTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and "/tickets/" in record.msg:
-            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
+            record.msg = _redact(record.msg)
         if isinstance(record.args, dict):  # gunicorn's access log formats with a mapping
             record.args = {k: _redact(v) for k, v in record.args.items()}
         elif record.args:

@@ -3,14 +3,29 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from portal.db import db
 from portal.extensions import limiter
 from portal.support import service as support
 from portal.support.jobs import queue_processing
-from portal.support.notifications import CUSTOMER_REPLIED, TICKET_CREATED, TICKET_SOLVED, notify
+from portal.support.notifications import (
+    CUSTOMER_REPLIED,
+    TICKET_CREATED,
+    TICKET_SOLVED,
+    notify,
+)
 from portal.web import visit
 from portal.web.lang import install_language_prefix
 
@@ -100,8 +115,7 @@ def contact():
         errors={field: messages.get(code, code) for field, code in errors.items()},
         idempotency_key=form.get("idempotency_key") or uuid.uuid4().hex,
     ), 400 if errors else 200)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return response  # never stored: portal.web.http_cache marks every support page no-store
 
 
 def _posted_query() -> dict:
@@ -121,8 +135,8 @@ def _ticket_or_404(token: str):
     return ticket
 
 
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
+def _no_referrer(response):
+    # The token is in the URL: never hand it to another site (no-store comes from http_cache).
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -130,7 +144,7 @@ def _no_store(response):
 @bp.get("/tickets/<token>")
 def ticket(token: str):
     found = _ticket_or_404(token)
-    return _no_store(make_response(render_template(
+    return _no_referrer(make_response(render_template(
         "support/ticket.html", ticket=found, token=token, just_created=request.args.get("new") == "1",
         errors={}, form={})))
 
@@ -143,7 +157,7 @@ def reply(token: str):
         message = support.add_customer_message(found, request.form.get("message", ""))
     except support.ValidationFailed as exc:
         messages = error_messages()
-        return _no_store(make_response(render_template(
+        return _no_referrer(make_response(render_template(
             "support/ticket.html", ticket=found, token=token, just_created=False, form=request.form,
             errors={"message": messages.get(exc.errors["message"])}), 400))
     db.session.flush()
