@@ -233,3 +233,32 @@ def test_relative_data_dir_resolves_from_the_project_root():
     settings = load_settings(environ={"PORTAL_DATA_DIR": "var"})
     assert settings.data_dir == PROJECT_ROOT / "var"
     assert load_settings(environ={"PORTAL_DATA_DIR": "/srv/portal"}).data_dir.as_posix() == "/srv/portal"
+
+
+@pytest.mark.parametrize("headers, allowed", [
+    ({"Sec-Fetch-Site": "cross-site"}, False),
+    ({"Sec-Fetch-Site": "same-site"}, False),  # a sibling subdomain is another site's page too
+    ({"Origin": "https://evil.example"}, False),
+    ({"Origin": "null"}, False),  # sandboxed frames and data: pages
+    ({"Sec-Fetch-Site": "same-origin"}, True),
+    ({"Sec-Fetch-Site": "none"}, True),  # typed or bookmarked by the visitor
+    ({"Origin": "http://localhost"}, True),
+    ({"Origin": "http://127.0.0.1:5000"}, True),  # the configured public address
+    ({}, True),  # not a browser page: it cannot ride on a visitor's cookies
+])
+def test_the_token_free_feedback_form_refuses_votes_sent_from_other_sites(portal, tmp_path, headers, allowed):
+    from portal.analytics.models import ArticleVote
+    from portal.publishing import import_knowledge_base
+
+    write_article(tmp_path / "kb", "printer", "es", "La impresora no imprime", "Reinicie la impresora.\n")
+    with portal.app_context():
+        report, _ = import_knowledge_base(db.session, tmp_path / "kb")
+        assert not report.errors
+    response = portal.test_client().post("/es/articles/printer/feedback", data={"helpful": "no"}, headers=headers)
+    with portal.app_context():
+        votes = db.session.scalar(select(func.count()).select_from(ArticleVote))
+    if allowed:
+        assert response.status_code == 303 and votes == 1
+    else:
+        assert response.status_code == 403 and votes == 0
+        assert "No tiene permiso para hacer eso." in response.get_data(as_text=True)  # in the reader's language

@@ -19,7 +19,7 @@ def test_a_category_page_is_shared_cacheable_and_revalidates_to_304(shipped_app)
 
 def test_pages_touching_the_session_are_private_and_support_pages_never_stored(shipped_app):
     client = shipped_app.test_client()
-    article = client.get("/en/articles/reset-your-password")  # feedback form (CSRF) and visit context
+    article = client.get("/en/articles/reset-your-password")  # remembered in the visit: answers with a cookie
     assert article.headers["Cache-Control"] == "private, no-cache" and "Cookie" in article.headers["Vary"]
     assert client.get("/en/articles/reset-your-password",
                       headers={"If-None-Match": article.headers["ETag"]}).status_code == 304
@@ -48,7 +48,7 @@ def test_public_pages_are_served_from_memory_until_the_knowledge_base_changes(sh
     with shipped_app.app_context():
         engine = db.engine
     queries = []
-    listener = lambda *args: queries.append(1)  # noqa: E731
+    listener = lambda *args: queries.append(1)
     event.listen(engine, "before_cursor_execute", listener)
     try:
         hit = client.get("/en/")
@@ -67,11 +67,63 @@ def test_public_pages_are_served_from_memory_until_the_knowledge_base_changes(sh
     assert "Renamed for the test" in client.get("/en/").get_data(as_text=True)  # the change cleared the cache
 
 
-def test_a_visitor_with_a_session_never_gets_a_stored_page(shipped_app):
+def test_a_visitor_with_a_session_gets_the_same_stored_page_but_never_a_shared_cache_header(shipped_app):
     cache = shipped_app.extensions["page_cache"]
     client = shipped_app.test_client()
-    client.get("/en/")
+    first = client.get("/en/")
     client.get("/en/articles/reset-your-password")  # the visit is now remembered in the session
     hits = cache.hits
     page = client.get("/en/")
-    assert cache.hits == hits and page.headers["Cache-Control"] == "private, no-cache"
+    assert cache.hits == hits + 1 and page.get_data() == first.get_data()
+    assert page.headers["Cache-Control"] == "private, no-cache"  # it answers with a cookie: no proxy keeps it
+
+
+def _views(app, slug):
+    from sqlalchemy import select
+
+    from portal.db import db
+    from portal.kb.models import Article
+
+    app.extensions["read_counter"].flush()
+    with app.app_context():
+        return db.session.scalar(select(Article.view_count).where(Article.slug == slug))
+
+
+def test_an_article_from_memory_still_counts_the_view_and_remembers_the_visit(shipped_app):
+    cache = shipped_app.extensions["page_cache"]
+    before = _views(shipped_app, "reset-your-password")
+    first = shipped_app.test_client().get("/en/articles/reset-your-password")
+    assert "csrf_token" not in first.get_data(as_text=True)  # the same page for everyone
+    reader = shipped_app.test_client()
+    hits = cache.hits
+    again = reader.get("/en/articles/reset-your-password?s=AAAAAAAAAAAA")  # a search reference is not a new page
+    assert cache.hits == hits + 1 and again.get_data() == first.get_data()
+    assert again.headers["Cache-Control"] == "private, no-cache" and "Set-Cookie" in again.headers
+    with reader.session_transaction() as visit:
+        assert visit["visit_articles"] == ["reset-your-password"]
+    assert _views(shipped_app, "reset-your-password") == before + 2
+
+
+def test_a_visitor_who_voted_gets_the_thank_you_and_others_still_get_the_form(shipped_app):
+    voter, other = shipped_app.test_client(), shipped_app.test_client()
+    assert 'name="helpful"' in voter.get("/en/articles/reset-your-password").get_data(as_text=True)
+    voted = voter.post("/en/articles/reset-your-password/feedback", data={"helpful": "yes"},
+                       headers={"Sec-Fetch-Site": "same-origin"})
+    assert voted.status_code == 303
+    assert 'name="helpful"' not in voter.get("/en/articles/reset-your-password").get_data(as_text=True)
+    assert 'name="helpful"' in other.get("/en/articles/reset-your-password").get_data(as_text=True)
+
+
+def test_a_page_that_rendered_a_form_token_is_never_stored(shipped_app):
+    from flask import g
+
+    from portal.web.page_cache import PageCache, PagePolicy
+
+    cache = PageCache(60)
+    with shipped_app.test_request_context("/en/"):
+        g.page_cache_key = PageCache._key(PagePolicy())
+        g.csrf_token = "someone's token"
+        from flask import Response
+
+        cache.store(Response("<input name=csrf_token value=someone's>"))
+    assert len(cache) == 0

@@ -1,17 +1,22 @@
 """Reading an article writes nothing synchronously; views and clicks arrive with the next flush."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
 
 from sqlalchemy import event, select
 
+from portal.analytics import LoggedSearch, ReadCounter
 from portal.analytics.models import SearchLog
-from portal.analytics.reads import MAX_PENDING
+from portal.analytics.reads import MAX_PENDING, OPENED_RETRIES
 from portal.config import PROJECT_ROOT
 from portal.db import db
+from portal.jobs import run_pending
 from portal.kb.models import Article
+from portal.publishing import import_knowledge_base
+from tests.conftest import SHIPPED_KB
 
 
 def _views(app, slug: str) -> int:
@@ -19,33 +24,64 @@ def _views(app, slug: str) -> int:
         return db.session.scalar(select(Article.view_count).where(Article.slug == slug))
 
 
-def test_an_article_get_commits_nothing_and_the_view_counts_after_the_flush(shipped_app):
-    from portal.analytics import log_search
+def _search_row(app, ref: str):
+    with app.app_context():
+        return db.session.scalar(select(SearchLog).where(SearchLog.ref == ref))
 
-    client = shipped_app.test_client()
+
+def test_a_search_and_the_articles_it_opens_commit_nothing_until_the_flush(make_app):
+    shipped_app = make_app()
     with shipped_app.app_context():
-        search_id = log_search(db.session, query="password", query_lang="en", confidence=0.9, rule="model",
-                               ui_lang="en", results=3)
+        report, _ = import_knowledge_base(db.session, SHIPPED_KB)
+        assert not report.errors and run_pending(db.session) > 0  # indexed
+    client = shipped_app.test_client()
     before = _views(shipped_app, "reset-your-password")
     commits = []
     with shipped_app.app_context():
         engine = db.engine
-    listener = lambda connection: commits.append(1)  # noqa: E731
+    listener = lambda connection: commits.append(1)
     event.listen(engine, "commit", listener)
     try:
-        for _ in range(3):
-            assert client.get(f"/en/articles/reset-your-password?s={search_id}").status_code == 200
+        page = client.get("/en/search?q=password")
+        assert page.status_code == 200
+        ref = re.search(r"/en/articles/reset-your-password\?s=([A-Za-z0-9_-]{12})", page.get_data(as_text=True)).group(1)
+        for _ in range(3):  # the first renders the page, the others are served from memory: all count
+            assert client.get(f"/en/articles/reset-your-password?s={ref}").status_code == 200
+        assert client.get("/api/v1/search?q=password&lang=en").status_code == 200
     finally:
         event.remove(engine, "commit", listener)
     assert commits == []  # readers never wait for SQLite's write lock
-    assert _views(shipped_app, "reset-your-password") == before
+    assert _views(shipped_app, "reset-your-password") == before and _search_row(shipped_app, ref) is None
     counter = shipped_app.extensions["read_counter"]
-    assert counter.pending == 4  # three views, one opened result
-    assert counter.flush() == 4 and counter.pending == 0
+    assert counter.pending == 6  # two searches, three views, one opened result
+    assert counter.flush() == 6 and counter.pending == 0
     assert _views(shipped_app, "reset-your-password") == before + 3
+    row = _search_row(shipped_app, ref)
+    assert (row.query, row.source, row.opened_slug, row.ui_lang) == ("password", "page", "reset-your-password", "en")
     with shipped_app.app_context():
-        assert db.session.get(SearchLog, search_id).opened_slug == "reset-your-password"
+        assert db.session.scalar(select(SearchLog.source).where(SearchLog.query == "password",
+                                                                 SearchLog.id != row.id)) == "api"
     assert counter.flush() == 0
+
+
+def test_an_opened_result_waits_for_a_search_another_process_has_not_written_yet(shipped_app):
+    counter = shipped_app.extensions["read_counter"]
+    other = ReadCounter(shipped_app, background=False)  # another web worker
+    ref = other.search(LoggedSearch(query="wifi", query_lang="en", confidence=0.9, rule="model",
+                                    ui_lang="en", results=2))
+    counter.opened(ref, "connect-to-wifi")
+    assert counter.flush() == 0 and counter.pending == 1  # its search is not written yet: kept
+    assert other.flush() == 1
+    assert counter.flush() == 1 and _search_row(shipped_app, ref).opened_slug == "connect-to-wifi"
+    counter.opened("nobodysearch", "x")  # a reference no process logged is dropped after a few tries
+    for _ in range(OPENED_RETRIES - 1):
+        counter.flush()
+    assert counter.pending == 1
+    counter.flush()
+    assert counter.pending == 0
+    for forged in ("1", "../../etc", "a" * 40, "\x00" * 12):  # not ours: never buffered
+        counter.opened(forged, "x")
+    assert counter.pending == 0
 
 
 def test_the_buffer_is_bounded_and_a_normal_exit_writes_it(shipped_app, tmp_path):

@@ -13,6 +13,9 @@ class SearchLog(db.Model):
     __tablename__ = "search_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Chosen in the web process before the row is written (see portal.analytics.reads);
+    #: links an opened result to its search. Random, so nobody can mark another's search.
+    ref: Mapped[str | None] = mapped_column(String(16), nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     query: Mapped[str] = mapped_column(String(200))
     query_lang: Mapped[str] = mapped_column(String(20))

@@ -1,6 +1,7 @@
-"""Counts from page reads, written without a commit on the GET.
+"""What page reads record, written without a commit on the GET.
 
-Article views and the result a search led to are buffered per process and
+Searches (the search log), article views and the result a search led to are
+buffered per process and
 written in one transaction by a background thread every ``FLUSH_SECONDS``, when
 the buffer holds ``MAX_PENDING`` events, and when the process exits normally
 (``atexit``; gunicorn's ``worker_exit``). A worker killed outright loses at most
@@ -11,28 +12,65 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
+import secrets
 import threading
 import weakref
 from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import CursorResult, insert, update
+
+from portal.db import utcnow
 
 FLUSH_SECONDS = 2.0
 MAX_PENDING = 5000
 
+#: An opened result whose search another process has not written yet is retried this many flushes.
+OPENED_RETRIES = 3
+#: What a search reference looks like in a URL (``?s=``); anything else is ignored.
+SEARCH_REF = re.compile(r"[A-Za-z0-9_-]{12}")
+
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class LoggedSearch:
+    """One search as the log keeps it: the query, languages and outcome; nothing about the person."""
+
+    query: str
+    query_lang: str
+    confidence: float
+    rule: str
+    ui_lang: str
+    results: int
+    translated_query: str | None = None
+    category: str | None = None
+    source: str = "page"
+    created_at: datetime = field(default_factory=utcnow)
+
+    def row(self, ref: str) -> dict:
+        return {
+            "ref": ref, "created_at": self.created_at, "query": self.query[:200], "query_lang": self.query_lang[:20],
+            "confidence": round(self.confidence, 4), "detection_rule": self.rule[:30], "ui_lang": self.ui_lang[:20],
+            "results": self.results,
+            "translated_query": (self.translated_query or None) and self.translated_query[:200],
+            "category": self.category and self.category[:120], "source": self.source[:10],
+        }
+
+
 class ReadCounter:
-    """Buffered article views and search-result opens for one app in one process."""
+    """Buffered searches, article views and search-result opens for one app in one process."""
 
     def __init__(self, app: Flask, flush_seconds: float = FLUSH_SECONDS, background: bool = True) -> None:
         self._app = weakref.ref(app)
         self._lock = threading.Lock()
         self._views: Counter[int] = Counter()
-        self._opened: dict[int, str] = {}
-        self._pending = 0  # views + opened results buffered
+        self._searches: dict[str, LoggedSearch] = {}
+        self._opened: dict[str, tuple[str, int]] = {}  # search ref -> (slug, tries left)
+        self._pending = 0  # searches + views + opened results buffered
         self._flush_seconds = flush_seconds
         self._background = background
         self._thread: threading.Thread | None = None
@@ -51,12 +89,28 @@ class ReadCounter:
             return 1
         self._add(change)
 
-    def opened(self, search_id: int, slug: str) -> None:
-        """Remember that search ``search_id`` led to ``slug`` (the first one opened wins)."""
+    def search(self, logged: LoggedSearch) -> str:
+        """Log one search (written at the next flush); returns its reference for ``?s=``."""
+        ref = secrets.token_urlsafe(9)
+
         def change() -> int:
-            if search_id in self._opened:
+            self._searches[ref] = logged
+            return 1
+        self._add(change)
+        return ref
+
+    def opened(self, search_ref: str, slug: str) -> None:
+        """Remember that search ``search_ref`` led to ``slug`` (the first one opened wins).
+
+        References that cannot be ours are ignored: the value comes from a URL.
+        """
+        if not SEARCH_REF.fullmatch(search_ref or ""):
+            return
+
+        def change() -> int:
+            if search_ref in self._opened:
                 return 0
-            self._opened[search_id] = slug[:200]
+            self._opened[search_ref] = (slug[:200], OPENED_RETRIES)
             return 1
         self._add(change)
 
@@ -86,12 +140,17 @@ class ReadCounter:
                 log.exception("could not write read counts; keeping them for the next try")
 
     def flush(self) -> int:
-        """Write everything buffered in one transaction; returns how many events were written."""
+        """Write everything buffered in one transaction; returns how many events were written.
+
+        Searches go first, so a result opened from a search this process logged
+        always finds its row. An opened result whose search another process
+        logged (and has not written yet) is kept for ``OPENED_RETRIES`` flushes.
+        """
         app = self._app()
         with self._lock:
-            views, opened = self._views, self._opened
-            self._views, self._opened, self._pending = Counter(), {}, 0
-        if not views and not opened:
+            searches, views, opened = self._searches, self._views, self._opened
+            self._searches, self._views, self._opened, self._pending = {}, Counter(), {}, 0
+        if not searches and not views and not opened:
             return 0
         if app is None:
             return 0
@@ -99,25 +158,36 @@ class ReadCounter:
         from portal.db import db
         from portal.kb.models import Article
 
+        waiting: dict[str, tuple[str, int]] = {}
         try:
             with app.app_context():
+                if searches:
+                    db.session.execute(insert(SearchLog), [logged.row(ref) for ref, logged in searches.items()])
                 for article_id, count in views.items():
                     db.session.execute(update(Article).where(Article.id == article_id)
                                        .values(view_count=Article.view_count + count))
-                for search_id, slug in opened.items():
-                    db.session.execute(update(SearchLog).where(SearchLog.id == search_id,
-                                                               SearchLog.opened_slug.is_(None))
-                                       .values(opened_slug=slug))
+                for ref, (slug, tries) in opened.items():
+                    marked: CursorResult = db.session.execute(update(SearchLog).where(SearchLog.ref == ref,
+                                                                        SearchLog.opened_slug.is_(None))
+                                                .values(opened_slug=slug))  # type: ignore[assignment]
+                    if marked.rowcount == 0 and tries > 1 and ref not in searches:
+                        waiting[ref] = (slug, tries - 1)
                 db.session.commit()
                 db.session.remove()
         except Exception:
             with self._lock:  # put them back: nothing is lost on a transient failure
+                self._searches.update(searches)
                 self._views.update(views)
-                for search_id, slug in opened.items():
-                    self._opened.setdefault(search_id, slug)
-                self._pending = sum(self._views.values()) + len(self._opened)
+                for ref, value in opened.items():
+                    self._opened.setdefault(ref, value)
+                self._pending = len(self._searches) + sum(self._views.values()) + len(self._opened)
             raise
-        return sum(views.values()) + len(opened)
+        if waiting:
+            with self._lock:
+                for ref, value in waiting.items():
+                    self._opened.setdefault(ref, value)
+                self._pending = len(self._searches) + sum(self._views.values()) + len(self._opened)
+        return len(searches) + sum(views.values()) + len(opened) - len(waiting)
 
     def close(self) -> None:
         """Stop the background thread and write what is left."""

@@ -9,14 +9,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import base_language
 from portal.kb.models import (
     KIND_HUMAN,
-    KIND_MACHINE_REVIEWED,
     KIND_MACHINE,
+    KIND_MACHINE_REVIEWED,
     KIND_SOURCE,
     STATUS_PUBLISHED,
     Article,
@@ -104,6 +104,8 @@ class ChosenVersion:
 
     version: ArticleVersion
     requested_lang: str
+    #: Held here so pages never lazy-load it per row (the session only keeps it weakly).
+    article: Article
 
     @property
     def is_requested_language(self) -> bool:
@@ -136,9 +138,9 @@ def choose_version(article: Article, lang: str) -> ChosenVersion | None:
     if exact is None:
         exact = best([v for v in published if v.kind != KIND_MACHINE and base_language(v.lang) == base_language(lang)])
     if exact is not None:
-        return ChosenVersion(exact, lang)
+        return ChosenVersion(exact, lang, article)
     source = next((v for v in published if v.lang == article.source_lang), None)
-    return ChosenVersion(source or published[0], lang)
+    return ChosenVersion(source or published[0], lang, article)
 
 
 def get_article(session: Session, slug: str) -> Article | None:

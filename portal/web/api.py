@@ -47,7 +47,7 @@ def _language_arg(name: str = "lang") -> str | None:
 @bp.get("/api/v1/search")
 def search():
     """``GET /api/v1/search?q=&lang=&category=&page=``: results shown in ``lang``."""
-    from portal.analytics import log_search
+    from portal.analytics import LoggedSearch
     from portal.search import SearchQuery, clean_query, search_service
 
     query = clean_query(request.args.get("q"))
@@ -66,9 +66,10 @@ def search():
     results = search_service().search(SearchQuery(query, lang, category, page,
                                                   accept_language=request.headers.get("Accept-Language"),
                                                   retrieval=retrieval))
-    log_search(db.session, query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
-               ui_lang=lang, results=results.total, translated_query=results.translated_query,
-               category=category, source="api")
+    current_app.extensions["read_counter"].search(LoggedSearch(
+        query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
+        ui_lang=lang, results=results.total, translated_query=results.translated_query,
+        category=category, source="api"))
     return jsonify(_results_json(results, lang))
 
 

@@ -52,7 +52,7 @@ def register(app: Flask) -> None:
         if isinstance(exc, BadInput):
             # Pages say it in the reader's language; the API adds the precise reason.
             return render_error(400, code=exc.error_code, api_message=exc.description)
-        return render_error(exc.code or 500)
+        return render_error(exc.code or 500, code=getattr(exc, "error_code", None))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):

@@ -11,18 +11,23 @@ Installed once by :func:`install` from ``register_web``:
 - strict JSON: bounded depth and number sizes, no ``NaN``/``Infinity``, no
   surrogates or NUL in strings, answered as 400 with a machine-readable code;
 - ``<int:...>`` URL parts bounded to what every database column can hold, so a
-  huge id is a 404 instead of an overflow.
+  huge id is a 404 instead of an overflow;
+- :func:`same_site_only` for token-free public forms: a POST a browser sends
+  from another site is refused (Fetch Metadata, then ``Origin``).
 """
 from __future__ import annotations
 
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Forbidden
 from werkzeug.routing import IntegerConverter
 
 #: Largest id or count accepted from a URL or a form (PostgreSQL ``integer``).
@@ -52,6 +57,50 @@ class BadInput(BadRequest):
     def __init__(self, error_code: str, description: str) -> None:
         super().__init__(description)
         self.error_code = error_code
+
+
+class CrossSiteRequest(Forbidden):
+    """A state-changing request a browser sent from another site's page."""
+
+    error_code = "cross_site"
+
+
+def is_cross_site() -> bool:
+    """True when a browser says this request comes from another site.
+
+    Browsers send ``Sec-Fetch-Site`` on every request (Chromium, Firefox and
+    Safari since 2023) and ``Origin`` on every cross-origin POST, so a forged
+    form post always carries one of them. A request with neither is not from a
+    browser page, so it cannot ride on a visitor's cookies (the same rule as Go's
+    ``http.CrossOriginProtection``).
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    if origin == "null":
+        return True
+    allowed = {request.host.lower(), urlsplit(current_app.config["SETTINGS"].public_url).netloc.lower()}
+    return urlsplit(origin).netloc.lower() not in allowed
+
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def same_site_only(view: _View) -> _View:
+    """Refuse cross-site requests to ``view``: CSRF protection without a session token.
+
+    For public forms on cacheable pages (the feedback form), whose HTML must be
+    the same for every visitor. Exempt the view from the token check separately.
+    """
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and is_cross_site():
+            raise CrossSiteRequest()
+        return view(*args, **kwargs)
+    return checked  # type: ignore[return-value]
 
 
 def has_forbidden_characters(text: str) -> bool:

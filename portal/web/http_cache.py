@@ -22,7 +22,11 @@ NEVER_STORED_BLUEPRINTS = frozenset({"support"})
 
 
 def apply(response: Response) -> Response:
-    """Set caching headers on a public page's response (and turn it into a 304 when it can be)."""
+    """Set caching headers on a public page's response (and turn it into a 304 when it can be).
+
+    Runs on pages served from :mod:`portal.web.page_cache` too: whether a
+    shared cache may keep the response depends on the session of *this* request.
+    """
     if request.blueprint in NEVER_STORED_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -39,6 +43,5 @@ def apply(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = f"public, max-age={SHARED_MAX_AGE}"
     response.add_etag()
-    if response.headers["Cache-Control"].startswith("public"):
-        current_app.extensions["page_cache"].store(response)
+    current_app.extensions["page_cache"].store(response)
     return response.make_conditional(request.environ)

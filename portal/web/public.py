@@ -1,18 +1,27 @@
 """Customer pages: home, categories, articles, language choice."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from portal.analytics.reads import ReadCounter
+from portal.analytics import LoggedSearch, ReadCounter
 from portal.db import db
-from portal.validation import is_local_path
-from portal.web.guard import parse_count
+from portal.extensions import csrf, limiter
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.translation.jobs import translation_service
-from portal.extensions import limiter
-from portal.web import visit
+from portal.validation import is_local_path
+from portal.web import page_cache, visit
+from portal.web.guard import parse_count, same_site_only
 from portal.web.lang import install_language_prefix
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -102,6 +111,7 @@ def _article_url(slug: str, fragment: str = "") -> str:
 
 
 @bp.get("/")
+@page_cache.cacheable()
 def home():
     categories = kb.list_categories(db.session)
     popular = kb.popular_articles(db.session, g.lang)
@@ -110,6 +120,7 @@ def home():
 
 
 @bp.get("/categories/<slug>")
+@page_cache.cacheable()
 def category(slug: str):
     found = kb.get_category(db.session, slug)
     if found is None:
@@ -119,7 +130,23 @@ def category(slug: str):
                            name=kb.category_name(found, g.lang), articles=articles)
 
 
+def _record_read(article_id: int, slug: str) -> None:
+    # Counted in memory and written by the read counter's thread: a GET never commits.
+    reads = read_counter()
+    reads.view(article_id)
+    visit.remember_article(slug)
+    search_ref = request.args.get("s")
+    if search_ref:
+        reads.opened(search_ref, slug)
+
+
+def _article_read_again(view_args: dict, meta: dict) -> None:
+    _record_read(meta["article_id"], view_args["slug"])
+
+
 @bp.get("/articles/<slug>")
+@page_cache.cacheable(ignored_args=("s",), variant=lambda view_args: visit.has_voted(view_args["slug"]),
+                      on_hit=_article_read_again)
 def article(slug: str):
     found = kb.get_article(db.session, slug)
     if found is None:
@@ -129,13 +156,8 @@ def article(slug: str):
         abort(404)
     show_original = request.args.get("original") == "1" and found.source is not None
     version = found.source if show_original else chosen.version
-    # Counted in memory and written by the read counter's thread: a GET never commits.
-    reads = read_counter()
-    reads.view(found.id)
-    visit.remember_article(found.slug)
-    search_id = request.args.get("s", type=parse_count)
-    if search_id:
-        reads.opened(search_id, found.slug)
+    _record_read(found.id, found.slug)
+    page_cache.remember(article_id=found.id)
     machine = version.kind == "machine"
     render_options = {}
     if machine:
@@ -168,7 +190,6 @@ def article(slug: str):
 @bp.get("/search")
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
-    from portal.analytics import log_search
     from portal.search import SearchQuery, clean_query, search_service
 
     query = clean_query(request.args.get("q"))
@@ -178,19 +199,21 @@ def search():
     page = request.args.get("page", 1, type=parse_count) or 1
     results = search_service().search(SearchQuery(
         query, g.lang, category, page, accept_language=request.headers.get("Accept-Language")))
-    search_id = None
+    search_ref = None
     if query:
         visit.remember_search(query, results.lang, results.confidence)
-        search_id = log_search(
-            db.session, query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
-            ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category)
+        search_ref = read_counter().search(LoggedSearch(
+            query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
+            ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category))
     popular = kb.popular_articles(db.session, g.lang) if query and not results.total else []
-    return render_template("public/search.html", query=query, results=results, search_id=search_id,
+    return render_template("public/search.html", query=query, results=results, search_ref=search_ref,
                            popular=popular, category=category, categories=kb.list_categories(db.session),
                            category_name=kb.category_name)
 
 
 @bp.post("/articles/<slug>/feedback")
+@csrf.exempt  # the article page is the same for every visitor, so its form has no session token
+@same_site_only  # ...and a vote posted from another site's page is refused instead
 @limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public_writes)
 def feedback(slug: str):
     """'Was this helpful?': one vote per visit; works without JavaScript."""

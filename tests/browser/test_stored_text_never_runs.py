@@ -49,9 +49,9 @@ def hostile_portal(tmp_path_factory, migrated_db_template):
         "context": {"query": f"query {PAYLOAD}", "query_lang": "en", "query_confidence": 0.5,
                     "articles": ["hostile", PAYLOAD]}}).get_json()
     client.get("/en/search", query_string={"q": f"zzqx {PAYLOAD}"})  # logged: shown in the writers' reports
-    page = client.get("/en/articles/hostile").get_data(as_text=True)
-    client.post("/en/articles/hostile/feedback", data={"csrf_token": web.csrf(page), "helpful": "no",
-                                                       "comment": f"Comment {PAYLOAD}"})
+    app.extensions["read_counter"].flush()
+    client.get("/en/articles/hostile")
+    client.post("/en/articles/hostile/feedback", data={"helpful": "no", "comment": f"Comment {PAYLOAD}"})
     staff = app.test_client()
     web.sign_in(staff, "admin@example.org", PASSWORD)
     desk = staff.get(f"/desk/tickets/{created['id']}").get_data(as_text=True)
