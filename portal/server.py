@@ -40,7 +40,34 @@ class PortalServer(BaseApplication):
         return self.application
 
 
-def _post_fork(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def warm_shared(app: Flask) -> None:
+    """Load, before fork, the read-only data that is safe to share copy-on-write.
+
+    The language detector's model and word lists are plain memory. The embedding
+    model is not loaded here: its OpenMP thread pool does not survive fork()
+    (a child's first query hangs), so each worker loads it in :func:`warm_worker`.
+    """
+    from portal.langid import get_detector
+
+    get_detector(app.config["SETTINGS"].languages)
+
+
+def warm_worker(app: Flask) -> None:
+    """Make the first request as fast as the next: one search loads the model, index and vectors."""
+    from portal.search import SearchQuery, search_service
+
+    settings = app.config["SETTINGS"]
+    try:
+        embedder = app.extensions.get("embedder")
+        if embedder is not None:
+            embedder.embed_query("warm up")  # loads the model even before any passage is embedded
+        with app.app_context():
+            search_service(app).search(SearchQuery("help", settings.default_language, None, 1))
+    except Exception:
+        app.logger.exception("could not warm up the search service; the first search will")
+
+
+def _post_fork(server, worker) -> None:
     # Database connections must not be shared with the parent across fork().
     from portal.db import db
 
@@ -49,7 +76,14 @@ def _post_fork(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signat
         db.engine.dispose(close=False)
 
 
-def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def _post_worker_init(worker) -> None:
+    # After the worker installed its signal handlers, not in post_fork: threads the
+    # model starts before that leave the worker deaf to SIGTERM now and then (seen:
+    # graceful stops waited the whole graceful_timeout in about one run in three).
+    warm_worker(worker.app.application)
+
+
+def _worker_exit(server, worker) -> None:
     # A normal stop writes the buffered article views and result clicks.
     worker.app.application.extensions["read_counter"].close()
 
@@ -68,6 +102,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "post_fork": _post_fork,
+        "post_worker_init": _post_worker_init,
         "worker_exit": _worker_exit,
         "proc_name": "help-portal",
     }
@@ -79,6 +114,7 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int, with_job
     if with_job_worker:
         job_worker = subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"])
         print(f"Started the job worker (pid {job_worker.pid})", flush=True)
+    warm_shared(app)
     print(f"Serving the help portal on http://{host}:{port}/ with {workers} web worker(s)", flush=True)
     try:
         PortalServer(app, gunicorn_options(host, port, workers, threads)).run()

