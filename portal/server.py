@@ -56,8 +56,8 @@ def warm_worker(app: Flask) -> None:
     """Make the first request as fast as the next: one search loads the model, index and vectors."""
     from portal.search import SearchQuery, search_service
 
-    settings = app.config["SETTINGS"]
     try:
+        settings = app.config["SETTINGS"]
         embedder = app.extensions.get("embedder")
         if embedder is not None:
             embedder.embed_query("warm up")  # loads the model even before any passage is embedded

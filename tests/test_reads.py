@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from sqlalchemy import event, select
 
 from portal.analytics import LoggedSearch, ReadCounter
@@ -16,7 +17,7 @@ from portal.db import db
 from portal.jobs import run_pending
 from portal.kb.models import Article
 from portal.publishing import import_knowledge_base
-from tests.conftest import SHIPPED_KB
+from tests.conftest import SHIPPED_KB, write_article
 
 
 def _views(app, slug: str) -> int:
@@ -29,11 +30,17 @@ def _search_row(app, ref: str):
         return db.session.scalar(select(SearchLog).where(SearchLog.ref == ref))
 
 
-def test_a_search_and_the_articles_it_opens_commit_nothing_until_the_flush(make_app):
-    shipped_app = make_app()
-    with shipped_app.app_context():
+@pytest.fixture
+def indexed_app(make_app):
+    app = make_app()
+    with app.app_context():
         report, _ = import_knowledge_base(db.session, SHIPPED_KB)
         assert not report.errors and run_pending(db.session) > 0  # indexed
+    return app
+
+
+def test_a_search_and_the_articles_it_opens_commit_nothing_until_the_flush(indexed_app):
+    shipped_app = indexed_app
     client = shipped_app.test_client()
     before = _views(shipped_app, "reset-your-password")
     commits = []
@@ -104,3 +111,37 @@ def test_the_buffer_is_bounded_and_a_normal_exit_writes_it(shipped_app, tmp_path
     """)
     subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, check=True, timeout=120)
     assert _views(shipped_app, "reset-your-password") == before + MAX_PENDING + 7
+
+
+def _refs(html: str) -> set[str]:
+    return set(re.findall(r"\?s=([A-Za-z0-9_-]+)", html))
+
+
+def test_a_search_page_from_memory_is_logged_again_with_a_reference_of_its_own(indexed_app, tmp_path):
+    from portal.web.public import SEARCH_REF_PLACEHOLDER
+
+    cache = indexed_app.extensions["page_cache"]
+    first, second = indexed_app.test_client(), indexed_app.test_client()
+    one = first.get("/en/search?q=password").get_data(as_text=True)
+    hits = cache.hits
+    two = second.get("/en/search?q=password").get_data(as_text=True)
+    assert cache.hits == hits + 1  # the second visitor's page came from memory
+    assert SEARCH_REF_PLACEHOLDER not in one + two
+    (ref_one,), (ref_two,) = _refs(one), _refs(two)
+    assert ref_one != ref_two and one.replace(ref_one, "") == two.replace(ref_two, "")
+    with second.session_transaction() as visit:
+        assert visit["visit_query"]["query"] == "password"  # the contact form still knows what they searched
+    assert indexed_app.extensions["read_counter"].flush() == 2
+    assert _search_row(indexed_app, ref_one).query == _search_row(indexed_app, ref_two).query == "password"
+    api = [first.get("/api/v1/search?q=password&lang=en") for _ in range(2)]
+    assert cache.hits == hits + 2 and api[0].get_json() == api[1].get_json()  # the API answer too
+    assert indexed_app.extensions["read_counter"].flush() == 2  # and both are logged
+    # A new index generation is a new page: results never lag behind the index.
+    write_article(tmp_path / "kb", "password-manager", "en", "Use a password manager",
+                  "A password manager remembers every password.\n", category="sign-in")
+    with indexed_app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session)
+    cache.hits = 0
+    three = first.get("/en/search?q=password").get_data(as_text=True)
+    assert cache.hits == 0 and "/en/articles/password-manager" in three

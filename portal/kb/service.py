@@ -149,7 +149,7 @@ def get_article(session: Session, slug: str) -> Article | None:
     )
 
 
-def category_name(category: Category | None, lang: str) -> str:
+def category_name(category: Category | CategorySummary | None, lang: str) -> str:
     """Display name in ``lang``, else English, else derived from the slug."""
     if category is None:
         return ""
@@ -157,7 +157,16 @@ def category_name(category: Category | None, lang: str) -> str:
     return names.get(lang) or names.get("en") or category.slug.replace("-", " ").capitalize()
 
 
-def list_categories(session: Session) -> list[tuple[Category, int]]:
+@dataclass(frozen=True)
+class CategorySummary:
+    """A category as lists show it (plain values: safe to keep beyond the session)."""
+
+    slug: str
+    names: dict
+    position: int
+
+
+def list_categories(session: Session) -> list[tuple[CategorySummary, int]]:
     """Categories that have published articles, with their article counts."""
     published = (
         select(ArticleVersion.article_id)
@@ -172,7 +181,8 @@ def list_categories(session: Session) -> list[tuple[Category, int]]:
         .group_by(Category.id)
         .order_by(Category.position, Category.slug)
     ).all()
-    return [(category, count) for category, count in rows]
+    return [(CategorySummary(category.slug, dict(category.names or {}), category.position), count)
+            for category, count in rows]
 
 
 def get_category(session: Session, slug: str) -> Category | None:

@@ -10,6 +10,9 @@ from flask import current_app
 
 from portal.search.service import SearchQuery, SearchResults, SearchService, clean_query
 
+#: How stale the passage vectors of a web process may be (seconds) before it looks again.
+VECTOR_CHECK_SECONDS = 1.0
+
 __all__ = ["SearchQuery", "SearchResults", "SearchService", "clean_query", "search_service"]
 
 
@@ -50,7 +53,9 @@ def search_service(app=None) -> SearchService:
 
             with app.app_context():
                 engine = db.engine
-            vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim, penalty=hub_penalty)
+            # Tests index and search in one process, one line after the other: they look every time.
+            vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim, penalty=hub_penalty,
+                                          check_every=0.0 if settings.testing else VECTOR_CHECK_SECONDS)
         service = SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
                                 settings.kb_source_language, embedder=embedder, vectors=vectors)
         app.extensions["search"] = service

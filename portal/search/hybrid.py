@@ -54,8 +54,9 @@ def background_sentences() -> list[str]:
 
 
 def background_queries(embedder) -> np.ndarray:
-    """The background sentences embedded as queries (cached by the embedder)."""
-    return embedder.embed_queries(background_sentences())
+    """The background sentences embedded as queries (kept in the embedder's disk cache)."""
+    fixed = getattr(embedder, "embed_fixed_queries", None)
+    return fixed(background_sentences()) if fixed else embedder.embed_queries(background_sentences())
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K,

@@ -23,8 +23,15 @@ from markupsafe import Markup, escape
 from portal.cache import LRUCache
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
-from portal.search.hybrid import (DENSE_LIMIT, DENSE_WEIGHT, DENSE_WINDOW, DenseFloor, background_queries,
-                                  reciprocal_rank_fusion, relative_score_fusion)
+from portal.search.hybrid import (
+    DENSE_LIMIT,
+    DENSE_WEIGHT,
+    DENSE_WINDOW,
+    DenseFloor,
+    background_queries,
+    reciprocal_rank_fusion,
+    relative_score_fusion,
+)
 from portal.search.vectors import PassageHit
 
 log = logging.getLogger(__name__)
@@ -183,12 +190,16 @@ class SearchService:
         self._cache.put(key, results)
         return results
 
+    def generations(self) -> tuple:
+        """What the results depend on besides the query: the index and the passage vectors."""
+        return (self.backend.generation, self._refresh_vectors())
+
     def _refresh_vectors(self):
         if self.embedder is None or self.vectors is None:
             return None
         try:
             self.vectors.refresh()
-        except Exception:  # noqa: BLE001 - semantic search is an aid: keyword results still answer
+        except Exception:
             log.exception("could not load passage vectors; answering with keyword search")
         return self.vectors.generation
 

@@ -10,10 +10,12 @@ fast enough; a scale-out store can replace this class behind the same methods.
 """
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
-from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import func, select
@@ -51,8 +53,12 @@ class DatabaseVectorIndex:
     """Vectors of one model, read from ``search_passage`` into memory."""
 
     def __init__(self, connect: Callable[[], Connection], model_id: str, dim: int,
-                 penalty: Callable[[np.ndarray], np.ndarray] | None = None):
+                 penalty: Callable[[np.ndarray], np.ndarray] | None = None, check_every: float = 0.0):
         self._connect = connect
+        #: Seconds between two looks at the table: new passages show up that much later,
+        #: and a search under load does not pay a query for it each time.
+        self._check_every = check_every
+        self._checked_at = -math.inf
         self._penalty_of = penalty
         self.model_id = model_id
         self.dim = dim
@@ -69,7 +75,11 @@ class DatabaseVectorIndex:
         return int(count or 0), int(top or 0)
 
     def refresh(self) -> None:
-        """Reload the matrix if the table changed since the last load."""
+        """Reload the matrix if the table changed since the last load (looked at every ``check_every`` s)."""
+        now = time.monotonic()
+        if self._generation is not None and now - self._checked_at < self._check_every:
+            return
+        self._checked_at = now
         with self._connect() as conn:
             generation = self._current_generation(conn)
             if generation == self._generation:

@@ -111,6 +111,8 @@ def register_web(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         else:
             response = http_cache.apply(response)
+            # Only views marked page_cache.cacheable are ever kept (public pages, the search API).
+            app.extensions["page_cache"].store(response)
         if app.config["SETTINGS"].session_cookie_secure:
             # Served over HTTPS (secure cookies): browsers must never fall back to HTTP.
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -1,10 +1,13 @@
 """JSON API (``/api/v1``) and the health check."""
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
 from portal.db import db
+from portal.web import page_cache
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.search.service import HYBRID, RETRIEVALS
@@ -44,7 +47,21 @@ def _language_arg(name: str = "lang") -> str | None:
     return canonical_code(raw, settings.languages)
 
 
+def _search_again(view_args: dict, meta: dict) -> None:
+    from portal.analytics.reads import utcnow
+
+    # The same request again, answered from memory: still one search in the log.
+    current_app.extensions["read_counter"].search(dataclasses.replace(meta["logged"], created_at=utcnow()))
+
+
+def _search_generations(view_args: dict):
+    from portal.search import search_service
+
+    return search_service().generations()
+
+
 @bp.get("/api/v1/search")
+@page_cache.cacheable(variant=_search_generations, on_hit=_search_again)
 def search():
     """``GET /api/v1/search?q=&lang=&category=&page=``: results shown in ``lang``."""
     from portal.analytics import LoggedSearch
@@ -66,10 +83,12 @@ def search():
     results = search_service().search(SearchQuery(query, lang, category, page,
                                                   accept_language=request.headers.get("Accept-Language"),
                                                   retrieval=retrieval))
-    current_app.extensions["read_counter"].search(LoggedSearch(
+    logged = LoggedSearch(
         query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
         ui_lang=lang, results=results.total, translated_query=results.translated_query,
-        category=category, source="api"))
+        category=category, source="api")
+    current_app.extensions["read_counter"].search(logged)
+    page_cache.remember(logged=logged)
     return jsonify(_results_json(results, lang))
 
 

@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import request, session
 from werkzeug.wrappers import Response
 
 SHARED_MAX_AGE = 60
@@ -43,5 +43,4 @@ def apply(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = f"public, max-age={SHARED_MAX_AGE}"
     response.add_etag()
-    current_app.extensions["page_cache"].store(response)
     return response.make_conditional(request.environ)

@@ -7,7 +7,10 @@ data. What differs per visitor is declared, not guessed:
 - ``variant`` picks among a few versions of the page from the session (the
   article page with or without its feedback form);
 - ``on_hit`` replays the view's side effects when the page is served from
-  memory (an article view is still counted and remembered in the visit);
+  memory (an article view is still counted and remembered in the visit) and
+  may fill in per-request values: a view that stored its page with
+  placeholders (:func:`remember` with ``body=``) gets them replaced by what
+  ``on_hit`` returns (the search page's fresh search reference);
 - ``ignored_args`` are query arguments the HTML never shows (the search
   reference an opened result carries).
 
@@ -43,7 +46,7 @@ class PagePolicy:
 
     ignored_args: frozenset[str] = frozenset()
     variant: Callable[[dict[str, Any]], Hashable] | None = None
-    on_hit: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
+    on_hit: Callable[[dict[str, Any], dict[str, Any]], dict[str, str] | None] | None = None
 
 
 _View = TypeVar("_View", bound=Callable[..., Any])
@@ -51,7 +54,8 @@ _View = TypeVar("_View", bound=Callable[..., Any])
 
 def cacheable(*, ignored_args: tuple[str, ...] = (),
               variant: Callable[[dict[str, Any]], Hashable] | None = None,
-              on_hit: Callable[[dict[str, Any], dict[str, Any]], None] | None = None) -> Callable[[_View], _View]:
+              on_hit: Callable[[dict[str, Any], dict[str, Any]], dict[str, str] | None] | None = None,
+              ) -> Callable[[_View], _View]:
     """Mark a view whose page may be served from memory (see the module docstring).
 
     ``variant(view_args)`` and ``on_hit(view_args, meta)`` run in the request;
@@ -65,9 +69,14 @@ def cacheable(*, ignored_args: tuple[str, ...] = (),
     return mark
 
 
-def remember(**meta: Any) -> None:
-    """Keep ``meta`` with the page being made, for the view's ``on_hit``."""
+def remember(body: str | None = None, **meta: Any) -> None:
+    """Keep ``meta`` with the page being made, for the view's ``on_hit``.
+
+    ``body``: store this text instead of the response (the page with placeholders
+    where the response has values that are this request's alone).
+    """
     g.page_cache_meta = meta
+    g.page_cache_body = body
 
 
 def _policy() -> PagePolicy | None:
@@ -85,6 +94,7 @@ class PageCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, tuple[float, int, list[tuple[str, str]], bytes, dict]] = OrderedDict()
         self._lock = threading.Lock()
+        self._memos: dict[Hashable, tuple[float, Any]] = {}
         self.hits = 0
 
     def __len__(self) -> int:
@@ -116,8 +126,9 @@ class PageCache:
             self.hits += 1
         _, status, headers, body, meta = entry
         g.page_cache_hit = True
-        if policy.on_hit:
-            policy.on_hit(request.view_args or {}, meta)
+        fill_in = policy.on_hit(request.view_args or {}, meta) if policy.on_hit else None
+        for placeholder, value in (fill_in or {}).items():
+            body = body.replace(placeholder.encode(), value.encode())
         return Response(body, status=status, headers=headers)
 
     def store(self, response: Response) -> None:
@@ -127,17 +138,36 @@ class PageCache:
             return
         if g.get("csrf_token"):  # the page holds this visitor's form token: never anyone else's page
             return
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
-        entry = (time.monotonic() + self.max_age, response.status_code, headers, response.get_data(),
+        templated = g.get("page_cache_body")
+        # A page with placeholders differs per request: its ETag is computed for each one.
+        dropped = _NOT_STORED | {"etag"} if templated is not None else _NOT_STORED
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in dropped]
+        body = templated.encode() if templated is not None else response.get_data()
+        entry = (time.monotonic() + self.max_age, response.status_code, headers, body,
                  dict(g.get("page_cache_meta") or {}))
         with self._lock:
             self._entries[key] = entry
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept like a page: for parts many pages share (the category list).
+
+        The value must not hold ORM objects (they outlive their session here).
+        """
+        now = time.monotonic()
+        found = self._memos.get(key)
+        if found is not None and found[0] >= now:
+            return found[1]
+        value = compute()
+        with self._lock:
+            self._memos[key] = (now + self.max_age, value)
+        return value
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._memos.clear()
 
 
 def _content_changed(session: Session, flush_context, instances) -> None:

@@ -1,6 +1,9 @@
 """Customer pages: home, categories, articles, language choice."""
 from __future__ import annotations
 
+import dataclasses
+import secrets
+
 from flask import (
     Blueprint,
     abort,
@@ -13,7 +16,7 @@ from flask import (
 )
 
 from portal.analytics import LoggedSearch, ReadCounter
-from portal.db import db
+from portal.db import db, utcnow
 from portal.extensions import csrf, limiter
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
@@ -106,6 +109,11 @@ def read_counter() -> ReadCounter:
     return current_app.extensions["read_counter"]
 
 
+def _categories():
+    # Shown on the home page and beside every search: kept with the stored pages, dropped with them.
+    return current_app.extensions["page_cache"].memo("categories", lambda: kb.list_categories(db.session))
+
+
 def _article_url(slug: str, fragment: str = "") -> str:
     return url_for("public.article", slug=slug) + fragment
 
@@ -113,7 +121,7 @@ def _article_url(slug: str, fragment: str = "") -> str:
 @bp.get("/")
 @page_cache.cacheable()
 def home():
-    categories = kb.list_categories(db.session)
+    categories = _categories()
     popular = kb.popular_articles(db.session, g.lang)
     return render_template("public/home.html", categories=categories, popular=popular,
                            category_name=kb.category_name)
@@ -142,6 +150,30 @@ def _record_read(article_id: int, slug: str) -> None:
 
 def _article_read_again(view_args: dict, meta: dict) -> None:
     _record_read(meta["article_id"], view_args["slug"])
+
+
+#: Where the search page's links carry this search's reference, in the stored copy
+#: (random per process and URL-safe: no query text can contain it by chance or on purpose).
+SEARCH_REF_PLACEHOLDER = f"sref{secrets.token_hex(8)}"
+
+
+def _log_search(logged: LoggedSearch) -> str:
+    visit.remember_search(logged.query, logged.query_lang, logged.confidence)
+    return read_counter().search(logged)
+
+
+def _search_again(view_args: dict, meta: dict) -> dict[str, str] | None:
+    logged = meta.get("logged")
+    if logged is None:
+        return None
+    # The same search again, from memory: logged like any other, with a reference of its own.
+    return {SEARCH_REF_PLACEHOLDER: _log_search(dataclasses.replace(logged, created_at=utcnow()))}
+
+
+def _search_generations(view_args: dict):
+    from portal.search import search_service
+
+    return search_service().generations()
 
 
 @bp.get("/articles/<slug>")
@@ -188,6 +220,7 @@ def article(slug: str):
 
 
 @bp.get("/search")
+@page_cache.cacheable(variant=_search_generations, on_hit=_search_again)
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
     from portal.search import SearchQuery, clean_query, search_service
@@ -199,16 +232,18 @@ def search():
     page = request.args.get("page", 1, type=parse_count) or 1
     results = search_service().search(SearchQuery(
         query, g.lang, category, page, accept_language=request.headers.get("Accept-Language")))
-    search_ref = None
+    search_ref = logged = None
     if query:
-        visit.remember_search(query, results.lang, results.confidence)
-        search_ref = read_counter().search(LoggedSearch(
+        logged = LoggedSearch(
             query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
-            ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category))
+            ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category)
+        search_ref = _log_search(logged)
     popular = kb.popular_articles(db.session, g.lang) if query and not results.total else []
-    return render_template("public/search.html", query=query, results=results, search_ref=search_ref,
-                           popular=popular, category=category, categories=kb.list_categories(db.session),
+    html = render_template("public/search.html", query=query, results=results, search_ref=SEARCH_REF_PLACEHOLDER if query else None,
+                           popular=popular, category=category, categories=_categories(),
                            category_name=kb.category_name)
+    page_cache.remember(body=html, logged=logged)
+    return html.replace(SEARCH_REF_PLACEHOLDER, search_ref or "")
 
 
 @bp.post("/articles/<slug>/feedback")
