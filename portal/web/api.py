@@ -7,11 +7,11 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
 from portal.db import db
-from portal.web import page_cache
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.search.service import HYBRID, RETRIEVALS
 from portal.support.notifications import secret_keys
+from portal.web import page_cache
 from portal.web.guard import bounded_int
 
 bp = Blueprint("api", __name__)
