@@ -258,3 +258,32 @@ def test_rebuild_replaces_everything_atomically_while_readers_keep_working(make_
                             env={**os.environ, "PORTAL_DATA_DIR": str(app.config["SETTINGS"].data_dir),
                                  "PORTAL_SEARCH_INDEX_DIR": str(app.config["SETTINGS"].search_index_dir)})
     assert result.returncode == 0 and "indexed 1 documents" in result.stdout
+
+
+def test_results_made_while_the_query_translation_is_pending_are_not_kept(search_app):
+    from portal.search.service import QUERY_TRANSLATION_PENDING
+
+    service = search_service(search_app)
+    ready = {}
+    real = service.translate_query
+
+    def worker_translates_later(text, src, tgt):
+        return ready.get(text, QUERY_TRANSLATION_PENDING)
+
+    service.translate_query = worker_translates_later
+    try:
+        client = search_app.test_client()
+        query = "como solicito un reembolso"
+        first = service.search(SearchQuery(query, "es"))
+        assert first.translation_pending and first.translated_query is None
+        cache = search_app.extensions["page_cache"]
+        client.get("/es/search", query_string={"q": query})
+        hits = cache.hits
+        client.get("/es/search", query_string={"q": query})
+        assert cache.hits == hits  # the page was not stored either
+        ready[query] = "how do I request a refund"  # the worker's job has run
+        later = service.search(SearchQuery(query, "es"))
+        assert not later.translation_pending and later.translated_query == "how do I request a refund"
+        assert "request-a-refund" in [r.slug for r in later.results]
+    finally:
+        service.translate_query = real

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal.search.service import SearchQuery, SearchResults, SearchService, clean_query
+from portal.search.service import (
+    QUERY_TRANSLATION_PENDING,
+    SearchQuery,
+    SearchResults,
+    SearchService,
+    clean_query,
+)
 
 #: How stale the passage vectors of a web process may be (seconds) before it looks again.
 VECTOR_CHECK_SECONDS = 1.0
@@ -39,7 +45,8 @@ def search_service(app=None) -> SearchService:
                 return None
             if getattr(engine, "heavy", False) and not settings.translate_queries_in_process:
                 # Heavy engines run in the worker: serve from memory, fill it for next time.
-                return service.cached_query(db.session, text, src, tgt, enqueue_if_missing=True)
+                found = service.cached_query(db.session, text, src, tgt, enqueue_if_missing=True)
+                return QUERY_TRANSLATION_PENDING if found is None else found
             return service.translate_query(db.session, text, src, tgt)
 
         embedder = app.extensions.get("embedder")

@@ -84,6 +84,9 @@ KEYWORD = "keyword"
 SEMANTIC = "semantic"
 #: States of semantic retrieval for one search.
 SEMANTIC_OFF = "off"  # no embedder configured
+#: What ``translate_query`` answers while a worker is still making the translation
+#: (never a real translation: NUL is refused in every query).
+QUERY_TRANSLATION_PENDING = "\x00pending"
 SEMANTIC_PENDING = "pending"  # no vectors yet (first start, big import): keyword only
 SEMANTIC_READY = "ready"
 
@@ -102,6 +105,8 @@ class SearchResults:
     suggestion: str | None = None
     modes: list[str] = field(default_factory=list)  # the retrieval modes that contributed results
     semantic: str = SEMANTIC_OFF
+    #: The query's translation was not ready: better results are coming, so do not keep these.
+    translation_pending: bool = False
 
 
 def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Markup:
@@ -187,7 +192,8 @@ class SearchService:
         if cached is not None:
             return cached
         results = self._search(text, query, page)
-        self._cache.put(key, results)
+        if not results.translation_pending:  # later searches get the translation (ADR 0002)
+            self._cache.put(key, results)
         return results
 
     def generations(self) -> tuple:
@@ -277,8 +283,11 @@ class SearchService:
         if not text:
             return empty
         translated = None
+        pending = False
         if lang != self.source_lang:
             translated = self.translate_query(text, lang, self.source_lang)
+            if translated == QUERY_TRANSLATION_PENDING:
+                translated, pending = None, True
         pairs = self._keyword_languages(text, lang, detection.rule, query.ui_lang)
         own, other = self._keyword(pairs, lang, translated, query.category) if query.retrieval != SEMANTIC \
             else ([], [])
@@ -314,7 +323,7 @@ class SearchService:
         # Spelling help whenever the words themselves matched nothing, even if meaning did.
         suggestion = self.did_you_mean(text, lang) if not keyword else None
         return SearchResults(text, lang, detection.confidence, detection.rule, translated, total, page, pages,
-                             results, suggestion, modes, semantic)
+                             results, suggestion, modes, semantic, translation_pending=pending)
 
     def _shown_version(self, slug: str, ui_lang: str) -> dict | None:
         """The indexed version to show: the reader's language, else the original."""

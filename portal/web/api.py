@@ -89,6 +89,8 @@ def search():
         category=category, source="api")
     current_app.extensions["read_counter"].search(logged)
     page_cache.remember(logged=logged)
+    if results.translation_pending:
+        page_cache.do_not_store()  # the query's translation is on its way: the next answer is better
     return jsonify(_results_json(results, lang))
 
 

@@ -79,6 +79,11 @@ def remember(body: str | None = None, **meta: Any) -> None:
     g.page_cache_body = body
 
 
+def do_not_store() -> None:
+    """This response is not to be kept (results that are about to get better)."""
+    g.page_cache_skip = True
+
+
 def _policy() -> PagePolicy | None:
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return None
@@ -134,7 +139,8 @@ class PageCache:
     def store(self, response: Response) -> None:
         """Keep ``response`` (a 200 of a cacheable view) for ``max_age`` seconds."""
         key = g.get("page_cache_key")
-        if key is None or g.get("page_cache_hit") or request.method != "GET" or response.status_code != 200:
+        if (key is None or g.get("page_cache_hit") or g.get("page_cache_skip") or request.method != "GET"
+                or response.status_code != 200):
             return
         if g.get("csrf_token"):  # the page holds this visitor's form token: never anyone else's page
             return

@@ -243,6 +243,8 @@ def search():
                            popular=popular, category=category, categories=_categories(),
                            category_name=kb.category_name)
     page_cache.remember(body=html, logged=logged)
+    if results.translation_pending:
+        page_cache.do_not_store()  # the query's translation is on its way: the next answer is better
     return html.replace(SEARCH_REF_PLACEHOLDER, search_ref or "")
 
 
