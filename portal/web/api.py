@@ -6,13 +6,14 @@ import dataclasses
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
-from portal.db import db
+from portal.db import db, utcnow
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.search.service import HYBRID, RETRIEVALS
 from portal.support.notifications import secret_keys
 from portal.web import page_cache
 from portal.web.guard import bounded_int
+from portal.web.public import search_generations
 
 bp = Blueprint("api", __name__)
 #: Longest draft matched for contact-form suggestions (characters).
@@ -48,20 +49,12 @@ def _language_arg(name: str = "lang") -> str | None:
 
 
 def _search_again(view_args: dict, meta: dict) -> None:
-    from portal.analytics.reads import utcnow
-
     # The same request again, answered from memory: still one search in the log.
     current_app.extensions["read_counter"].search(dataclasses.replace(meta["logged"], created_at=utcnow()))
 
 
-def _search_generations(view_args: dict):
-    from portal.search import search_service
-
-    return search_service().generations()
-
-
 @bp.get("/api/v1/search")
-@page_cache.cacheable(variant=_search_generations, on_hit=_search_again)
+@page_cache.cacheable(variant=search_generations, on_hit=_search_again)
 def search():
     """``GET /api/v1/search?q=&lang=&category=&page=``: results shown in ``lang``."""
     from portal.analytics import LoggedSearch

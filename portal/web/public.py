@@ -170,7 +170,8 @@ def _search_again(view_args: dict, meta: dict) -> dict[str, str] | None:
     return {SEARCH_REF_PLACEHOLDER: _log_search(dataclasses.replace(logged, created_at=utcnow()))}
 
 
-def _search_generations(view_args: dict):
+def search_generations(view_args: dict) -> tuple:
+    """Page-cache variant of search answers: a new index or new vectors make a new answer."""
     from portal.search import search_service
 
     return search_service().generations()
@@ -220,7 +221,7 @@ def article(slug: str):
 
 
 @bp.get("/search")
-@page_cache.cacheable(variant=_search_generations, on_hit=_search_again)
+@page_cache.cacheable(variant=search_generations, on_hit=_search_again)
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
     from portal.search import SearchQuery, clean_query, search_service
