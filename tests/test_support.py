@@ -62,6 +62,22 @@ def test_contact_form_offers_the_visit_context_and_the_customer_can_remove_it(su
         assert ticket.language == "es" and ticket.messages[0].body == "Me cobraron dos veces este mes."
 
 
+def test_a_reader_who_never_searched_gets_no_cookie_and_the_contact_link_names_the_article(support_app):
+    client = support_app.test_client()
+    page = client.get("/es/articles/charged-twice")
+    assert "Set-Cookie" not in page.headers
+    link = re.search(r'href="(/es/contact\?article=charged-twice)"', page.get_data(as_text=True)).group(1)
+    html = client.get(link).get_data(as_text=True)
+    assert 'id="include_articles"' in html and 'name="context_article" value="charged-twice"' in html
+    response = client.post("/es/contact", data={**form_fields(html), "message": "Me cobraron dos veces.",
+                                                "context_article": "charged-twice", "include_articles": "1"})
+    assert response.status_code == 303
+    with support_app.app_context():
+        assert db.session.scalar(select(Ticket)).context == {"articles": ["charged-twice"]}
+    # An article that does not exist is never offered nor kept.
+    assert 'id="include_articles"' not in client.get("/es/contact?article=no-such-article").get_data(as_text=True)
+
+
 def test_bad_input_gets_field_errors_keeps_the_message_and_creates_nothing(support_app):
     client = support_app.test_client()
     fields = form_fields(client.get("/ar/contact").get_data(as_text=True))

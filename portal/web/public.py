@@ -142,7 +142,8 @@ def _record_read(article_id: int, slug: str) -> None:
     # Counted in memory and written by the read counter's thread: a GET never commits.
     reads = read_counter()
     reads.view(article_id)
-    visit.remember_article(slug)
+    if visit.is_active():
+        visit.remember_article(slug)
     search_ref = request.args.get("s")
     if search_ref:
         reads.opened(search_ref, slug)

@@ -67,8 +67,17 @@ def _context_from_form(form, offered: dict) -> dict:
     return kept
 
 
-def _offered_context() -> dict:
-    offered = visit.context()
+def _came_from() -> str | None:
+    """The article the contact link was on (``?article=`` on GET, kept in the form on POST), if it exists."""
+    from portal.kb.service import get_article
+
+    slug = (request.args.get("article") if request.method == "GET" else request.form.get("context_article")) or ""
+    slug = slug.strip()[:200]
+    return slug if slug and get_article(db.session, slug) is not None else None
+
+
+def _offered_context(came_from: str | None) -> dict:
+    offered = visit.context(came_from)
     query = (request.args.get("q") or "").strip()[:300]
     if query and query != offered.get("query"):
         offered.update(query=query, query_lang=offered.get("query_lang", g.lang), query_confidence=0.0)
@@ -81,7 +90,9 @@ def contact():
     from portal.kb.service import get_article
 
     settings = current_app.config["SETTINGS"]
-    offered = _offered_context() if request.method == "GET" else dict(visit.context(), **_posted_query())
+    came_from = _came_from()
+    offered = (_offered_context(came_from) if request.method == "GET"
+               else dict(visit.context(came_from), **_posted_query()))
     errors: dict[str, str] = {}
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
@@ -111,7 +122,7 @@ def contact():
             titles[slug] = (version.title, version.lang)
     messages = error_messages()
     response = make_response(render_template(
-        "support/contact.html", offered=offered, titles=titles, form=form,
+        "support/contact.html", offered=offered, titles=titles, form=form, came_from=came_from,
         errors={field: messages.get(code, code) for field, code in errors.items()},
         idempotency_key=form.get("idempotency_key") or uuid.uuid4().hex,
     ), 400 if errors else 200)
