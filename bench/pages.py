@@ -176,6 +176,7 @@ def main() -> None:
         for _, path in pages:  # warm: templates compiled, model loaded, caches filled in every worker
             for _ in range(20):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60).read()
+            wrk(f"http://127.0.0.1:{port}{path}", 1, args.connections)  # and every worker thread under load
         rows = [(name, path, *wrk_median(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections,
                                          args.repeat))
                 for name, path in pages]
