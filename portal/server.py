@@ -63,11 +63,11 @@ def warm_worker(app: Flask) -> None:
             embedder.embed_query("warm up")  # loads the model even before any passage is embedded
         with app.app_context():
             search_service(app).search(SearchQuery("help", settings.default_language, None, 1))
-    except Exception:
+    except Exception:  # a worker that cannot warm up still serves (and logs why)
         app.logger.exception("could not warm up the search service; the first search will")
 
 
-def _post_fork(server, worker) -> None:
+def _post_fork(server, worker) -> None:  # gunicorn's hook signature
     # Database connections must not be shared with the parent across fork().
     from portal.db import db
 
@@ -83,7 +83,7 @@ def _post_worker_init(worker) -> None:
     warm_worker(worker.app.application)
 
 
-def _worker_exit(server, worker) -> None:
+def _worker_exit(server, worker) -> None:  # gunicorn's hook signature
     # A normal stop writes the buffered article views and result clicks.
     worker.app.application.extensions["read_counter"].close()
 

@@ -17,7 +17,7 @@ import secrets
 import threading
 import weakref
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import Flask
@@ -50,6 +50,10 @@ class LoggedSearch:
     category: str | None = None
     source: str = "page"
     created_at: datetime = field(default_factory=utcnow)
+
+    def again(self) -> LoggedSearch:
+        """The same search made again now (an answer served from memory)."""
+        return replace(self, created_at=utcnow())
 
     def row(self, ref: str) -> dict:
         return {
@@ -136,7 +140,7 @@ class ReadCounter:
                 return  # the app is gone (tests make many)
             try:
                 self.flush()
-            except Exception:
+            except Exception:  # keep counting; the next flush retries
                 log.exception("could not write read counts; keeping them for the next try")
 
     def flush(self) -> int:
@@ -178,16 +182,18 @@ class ReadCounter:
             with self._lock:  # put them back: nothing is lost on a transient failure
                 self._searches.update(searches)
                 self._views.update(views)
-                for ref, value in opened.items():
-                    self._opened.setdefault(ref, value)
-                self._pending = len(self._searches) + sum(self._views.values()) + len(self._opened)
+                self._requeue_opened(opened)
             raise
         if waiting:
             with self._lock:
-                for ref, value in waiting.items():
-                    self._opened.setdefault(ref, value)
-                self._pending = len(self._searches) + sum(self._views.values()) + len(self._opened)
+                self._requeue_opened(waiting)
         return len(searches) + sum(views.values()) + len(opened) - len(waiting)
+
+    def _requeue_opened(self, opened: dict[str, tuple[str, int]]) -> None:
+        # Under the lock: put opened results back (an earlier one for the same search wins) and recount.
+        for ref, value in opened.items():
+            self._opened.setdefault(ref, value)
+        self._pending = len(self._searches) + sum(self._views.values()) + len(self._opened)
 
     def close(self) -> None:
         """Stop the background thread and write what is left."""

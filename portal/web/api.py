@@ -1,12 +1,10 @@
 """JSON API (``/api/v1``) and the health check."""
 from __future__ import annotations
 
-import dataclasses
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
-from portal.db import db, utcnow
+from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.search.service import HYBRID, RETRIEVALS
@@ -50,7 +48,7 @@ def _language_arg(name: str = "lang") -> str | None:
 
 def _search_again(view_args: dict, meta: dict) -> None:
     # The same request again, answered from memory: still one search in the log.
-    current_app.extensions["read_counter"].search(dataclasses.replace(meta["logged"], created_at=utcnow()))
+    current_app.extensions["read_counter"].search(meta["logged"].again())
 
 
 @bp.get("/api/v1/search")

@@ -1,7 +1,6 @@
 """Customer pages: home, categories, articles, language choice."""
 from __future__ import annotations
 
-import dataclasses
 import secrets
 
 from flask import (
@@ -16,7 +15,7 @@ from flask import (
 )
 
 from portal.analytics import LoggedSearch, ReadCounter
-from portal.db import db, utcnow
+from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
@@ -168,7 +167,7 @@ def _search_again(view_args: dict, meta: dict) -> dict[str, str] | None:
     if logged is None:
         return None
     # The same search again, from memory: logged like any other, with a reference of its own.
-    return {SEARCH_REF_PLACEHOLDER: _log_search(dataclasses.replace(logged, created_at=utcnow()))}
+    return {SEARCH_REF_PLACEHOLDER: _log_search(logged.again())}
 
 
 def search_generations(view_args: dict) -> tuple:
