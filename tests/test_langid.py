@@ -134,9 +134,15 @@ def test_long_input_and_control_characters_do_not_crash(detector):
 
 
 def test_vocabulary_prior_decides_words_the_model_does_not_know():
+    # A vocabulary speaks only for the languages it has text for: every Latin-script
+    # language enabled here has some, and only the Portuguese text uses the word.
     vocabulary = build_vocabulary({
         "pt-BR": ["O zorblat está ativado. Abra o zorblat nas configurações."],
         "es": ["El zumbador está activado. Abra el zumbador en la configuración."],
+        "en": ["The buzzer is on. Open the buzzer in the settings."],
+        "fr": ["Le vibreur est activé. Ouvrez le vibreur dans les paramètres."],
+        "de": ["Der Summer ist an. Öffnen Sie den Summer in den Einstellungen."],
+        "it": ["Il cicalino è attivo. Apri il cicalino nelle impostazioni."],
     })
     assert vocabulary["pt-BR"]["zorblat"] == 2
     plain = LanguageDetector(ENABLED)

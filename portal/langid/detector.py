@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portal.i18n.negotiation import match_tag, parse_accept_language
-from portal.langid.wordlists import FREQUENT_WORDS
+from portal.langid.frequencies import (
+    CB_TO_LOG,
+    DEFAULT_CUTOFF_CB,
+    DEFAULT_UNLISTED_CB,
+    WordFrequencies,
+)
 
 #: Chosen on the Lingua test data (bench/langid_eval.py sweep): the mean of the
 #: accuracies with a right and with a wrong Accept-Language is flat from 0.3 to
@@ -34,13 +39,29 @@ from portal.langid.wordlists import FREQUENT_WORDS
 DEFAULT_THRESHOLD = 0.5
 
 _MAX_CHARS = 2000  # the language of the first 2,000 characters stands for the rest
-_MAX_PRIOR_WORDS = 30  # beyond this fastText is reliable; keeps long inputs cheap
+_MAX_PRIOR_WORDS = 16  # beyond this fastText is reliable; keeps long inputs cheap
 _MODEL_LABELS = 50  # enough labels that every plausible enabled language is scored
 OTHER = ""  # pseudo-language in score tables: any language that is not enabled
-_MISSING_PROB = 1e-5  # a label outside the top 50 is as good as impossible
-_PRIOR_WEIGHT = 1.0
+#: fastText's labels below this probability are not returned (halves the cost of a call);
+#: a language missing from its answer counts as half of it.
+_MODEL_FLOOR = 1e-3
+_MISSING_PROB = _MODEL_FLOOR / 2
+#: Weight of the word-frequency prior against fastText's log-probabilities; chosen with
+#: the unlisted-word floor on the tuning languages only (bench/langid_eval.py).
+PRIOR_WEIGHT = 1.5
+#: How much less likely (natural log, in total over a text's known words) a language
+#: without a word list is than the best listed one, for one or two words.
+LISTLESS_DOUBT = 1.5
 _MINORITY_SCRIPT_SHARE = 0.2  # this share of non-Latin letters outweighs the Latin ones
-_SHORT_LETTERS = 40  # up to this many letters, Cyrillic letters decide ru vs uk
+_SHORT_LETTERS = 40
+# A second language: at least this many letters in another script, or, within one
+# script, this many words that another language uses 10^(margin/100) times as often
+# as the main one and at least 10^(-bucket/100) of the time (3 per million words).
+# Chosen on bench/langid_eval.py's mixed and unmixed sentences of the tuning languages.
+_SECONDARY_MIN_LETTERS = 3
+_SECONDARY_MIN_WORDS = 2
+_SECONDARY_MAX_BUCKET = 550
+_SECONDARY_MARGIN_CB = 150  # up to this many letters, Cyrillic letters decide ru vs uk
 
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 _NOISE = re.compile(r"[\d_\x00-\x1f\x7f\ud800-\udfff]+")  # lone surrogates break UTF-8
@@ -74,17 +95,27 @@ _SCRIPT_BY_LANGUAGE = {
     "hi": "Deva", "mr": "Deva", "ne": "Deva", "ko": "Hang", "ja": "Kana", "zh": "Hani",
 }
 
+#: (listed languages, per word its strength in cB for each, or None) from one frequency source.
+_WordTable = tuple[tuple[str, ...], list[tuple[int, ...] | None]]
+
 _model = None
 _model_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Detection:
-    """The language of a text, how sure the detector is (0..1) and which rule decided."""
+    """The language of a text, how sure the detector is (0..1) and which rule decided.
+
+    ``secondary`` is a second language the text mixes in (English product words
+    in a Russian question), with the words written in it, so that search can
+    match those words in that language too.
+    """
 
     lang: str
     confidence: float
     rule: str
+    secondary: str | None = None
+    secondary_words: tuple[str, ...] = ()
 
 
 def model_path() -> Path:
@@ -117,10 +148,12 @@ def clean_text(text: str) -> str:
     Mostly-upper-case text is lower-cased: fastText learnt from ordinary prose
     and reads SHOUTING as a different language.
     """
-    text = _URL_OR_EMAIL.sub(" ", text[:_MAX_CHARS])
+    text = text[:_MAX_CHARS]
+    if "@" in text or "://" in text or "www." in text.lower():  # the regex tries every position
+        text = _URL_OR_EMAIL.sub(" ", text)
     text = " ".join(_NOISE.sub(" ", text).split())
-    letters = [ch for ch in text if ch.isalpha()]
-    if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+    upper = sum(map(str.isupper, text))
+    if upper and upper > 0.6 * sum(map(str.isalpha, text)):
         text = text.lower()
     return text
 
@@ -149,18 +182,32 @@ def script_counts(text: str) -> Counter:
     """Letters per script; a CJK character weighs three, as it is about a word."""
     counts: Counter = Counter()
     if text.isascii():  # the common case, and ten times faster
-        letters = sum(ch.isalpha() for ch in text)
+        letters = sum(map(str.isalpha, text))
         if letters:
             counts["Latn"] = letters
         return counts
-    for ch in text:
-        if ch.isalpha():
-            script = _SCRIPT_BLOCKS[bisect.bisect_right(_BLOCK_STARTS, ord(ch)) - 1][1]
-            counts[script] += 3 if script in _CJK_SCRIPTS else 1
+    for ch, n in Counter(text).items():  # each distinct character looked up once
+        script = _LETTER_SCRIPTS.get(ch) or _letter_script(ch)
+        if script is not _NOT_A_LETTER:
+            counts[script] += 3 * n if script in _CJK_SCRIPTS else n
     return counts
 
 
-def _script_of_language(lang: str) -> str:
+_NOT_A_LETTER = "-"
+_LETTER_SCRIPTS: dict[str, str] = {}
+
+
+def _letter_script(ch: str) -> str:
+    """The script of one character (``_NOT_A_LETTER`` for others), remembered for next time."""
+    script = _SCRIPT_BLOCKS[bisect.bisect_right(_BLOCK_STARTS, ord(ch)) - 1][1] if ch.isalpha() \
+        else _NOT_A_LETTER
+    if len(_LETTER_SCRIPTS) < 100_000:  # every letter of every script, then no more
+        _LETTER_SCRIPTS[ch] = script
+    return script
+
+
+def script_of_language(lang: str) -> str:
+    """The ISO 15924 script a language is written in by default (``sr-Latn`` -> Latn)."""
     subtags = lang.replace("_", "-").split("-")
     for subtag in subtags[1:]:
         if subtag.capitalize() in ("Latn", "Cyrl", "Arab"):  # sr-Latn, az-Cyrl, ...
@@ -176,47 +223,48 @@ class LanguageDetector:
         enabled: tuple[str, ...],
         threshold: float = DEFAULT_THRESHOLD,
         vocabulary: Mapping[str, Mapping[str, int]] | None = None,
+        *,
+        prior_weight: float = PRIOR_WEIGHT,
+        unlisted_cb: int = DEFAULT_UNLISTED_CB,
+        listless_doubt: float = LISTLESS_DOUBT,
+        without_lists: Iterable[str] = (),
     ):
+        """``prior_weight`` and ``unlisted_cb`` are tuned defaults; ``without_lists``
+        names languages to treat as if wordfreq had no list for them (the bench's
+        and the tests' way to try a language nobody made a list for)."""
         if not enabled:
             raise ValueError("at least one language must be enabled")
         self.enabled = tuple(enabled)
         self.threshold = threshold
         self._by_script: dict[str, tuple[str, ...]] = {}
         for lang in self.enabled:
-            script = _script_of_language(lang)
+            script = script_of_language(lang)
             self._by_script[script] = self._by_script.get(script, ()) + (lang,)
         self._label_to_lang: dict[str, str | None] = {}
-        self._build_word_evidence(vocabulary or {})
+        self.prior_weight = prior_weight
+        self.listless_doubt = listless_doubt
+        # strengths count from the unlisted-word floor: a word at the bucket limit has this one
+        self._secondary_min_cb = DEFAULT_CUTOFF_CB + unlisted_cb - _SECONDARY_MAX_BUCKET
+        self._load_frequencies(vocabulary or {}, unlisted_cb, frozenset(without_lists))
         self.model = load_model()
 
-    def _build_word_evidence(self, vocabulary: Mapping[str, Mapping[str, int]]) -> None:
-        """word -> {language: log(frequency / frequency of an unlisted word)}.
+    def _load_frequencies(self, vocabulary: Mapping[str, Mapping[str, int]], unlisted_cb: int,
+                          without_lists: frozenset[str]) -> None:
+        """Word-frequency sources: wordfreq's lists and, optionally, a vocabulary.
 
-        Each table (the built-in list, the vocabulary) is its own piece of
-        evidence: a word missing from a 250-word list says far less than one
-        missing from a help center's whole vocabulary, so each table gets its own
-        "unlisted" frequency, and a word no table lists scores 0 everywhere.
+        Only languages that share their script with another enabled language
+        need a list; the others are decided by their script alone.
         """
-        tables: list[tuple[str, dict[str, float], float]] = []
-        for code, words in FREQUENT_WORDS.items():
+        shared = [lang for langs in self._by_script.values() if len(langs) > 1 for lang in langs
+                  if lang not in without_lists]
+        self._sources = [WordFrequencies.load(shared, unlisted_cb=unlisted_cb)]
+        counts = {}
+        for code, words in vocabulary.items():
             lang = match_tag(code, self.enabled)
             if lang:
-                ranked: dict[str, float] = {}
-                for word in words.split():
-                    # Zipf: the r-th most frequent word has frequency ~ 0.1 / r
-                    ranked.setdefault(word.lower(), 0.1 / (len(ranked) + 1))
-                tables.append((lang, ranked, 0.05 / (len(ranked) + 1)))
-        for code, counts in vocabulary.items():
-            lang = match_tag(code, self.enabled)
-            total = sum(counts.values())
-            if lang and total:
-                tables.append((lang, {w.lower(): n / total for w, n in counts.items()},
-                               0.1 / total))
-        self._word_evidence: dict[str, dict[str, float]] = {}
-        for lang, freqs, unlisted in tables:
-            for word, freq in freqs.items():
-                entry = self._word_evidence.setdefault(word, {})
-                entry[lang] = entry.get(lang, 0.0) + math.log(freq / unlisted)
+                counts[lang] = words
+        if counts:
+            self._sources.append(WordFrequencies.from_counts(counts))
 
     def _lang_for_label(self, label: str) -> str | None:
         if label not in self._label_to_lang:
@@ -232,41 +280,64 @@ class LanguageDetector:
         confidence honest for Dutch text when only English and German are
         enabled, or for gibberish.
         """
-        labels, probs = self.model.predict(text, k=_MODEL_LABELS)
+        labels, probs = self.model.predict(text, k=_MODEL_LABELS, threshold=_MODEL_FLOOR)
         scores = dict.fromkeys(candidates, _MISSING_PROB)
+        mapped = self._label_to_lang
         for label, prob in zip(labels, probs):
-            lang = self._lang_for_label(label)
+            lang = mapped[label] if label in mapped else self._lang_for_label(label)
             if lang in scores and prob > scores[lang]:
                 scores[lang] = prob
         scores[OTHER] = max(1.0 - sum(scores.values()), _MISSING_PROB)
         return scores
 
-    def _prior(self, text: str, candidates: tuple[str, ...]) -> tuple[dict[str, float], int]:
-        """Log word-frequency evidence per candidate, and how many words were known."""
-        logs = dict.fromkeys(candidates, 0.0)
-        known = 0
-        for word in words_of(text)[:_MAX_PRIOR_WORDS]:
-            evidence = self._word_evidence.get(word)
-            if not evidence or not any(lang in evidence for lang in candidates):
-                continue  # a word no candidate knows says nothing
-            known += 1
-            for lang in candidates:
-                logs[lang] += evidence.get(lang, 0.0)
-        return logs, known
+    def _prior(self, words: list[str], languages: tuple[str, ...]) -> tuple[dict[str, float], int, _WordTable]:
+        """Log word-frequency evidence per language, how many words were known, and
+        the per-word table of the first source (wordfreq) for mixed-text checks.
 
-    def _candidates(self, text: str) -> tuple[tuple[str, ...], str | None]:
-        """Enabled languages the text's script allows, and a script-decided one."""
+        A language a source does not list gets the best listed language's
+        evidence from that source: unknown is not the same as unlikely, so the
+        prior can only choose between languages it has lists for, never against
+        a language it knows nothing about (an operator's extra language).
+        """
+        logs = dict.fromkeys(languages, 0.0)
+        known = 0
+        tables = []
+        for source in self._sources:
+            listed, strengths = source.strengths(words, languages)
+            tables.append((listed, strengths))
+            if not listed:
+                continue
+            rows = [row for row in strengths if row is not None and any(row)]
+            known += len(rows)
+            sums = {lang: CB_TO_LOG * sum(column) for lang, column in zip(listed, zip(*rows))} \
+                if rows else dict.fromkeys(listed, 0.0)
+            top = max(sums.values())
+            # unknown, not unlikely: as good as the best listed language, less a
+            # doubt that only counts for very short text (a bounded total, spread
+            # over the known words) and never below a listed language that lacks them
+            neutral = top - min(self.listless_doubt / max(1, len(words)), top - min(sums.values()))
+            for lang in languages:
+                logs[lang] += sums.get(lang, neutral)
+        return logs, known, tables[0]
+
+    def _candidates(self, text: str) -> tuple[tuple[str, ...], str | None, bool]:
+        """Enabled languages the text's script allows, a script-decided one, and
+        whether the letters are of more than one script (Han, Kana and Hangul as one)."""
         counts = script_counts(text)
         if not counts:
-            return self.enabled, None
+            return self.enabled, None, False
+        candidates, decided = self._by_letters(text, counts)
+        return candidates, decided, len(counts) > 1
+
+    def _by_letters(self, text: str, counts: Counter) -> tuple[tuple[str, ...], str | None]:
         cjk = {s: counts.pop(s) for s in _CJK_SCRIPTS if s in counts}
         if cjk:  # Han, Kana and Hangul compete as one against other scripts
             counts["CJK"] = sum(cjk.values())
-        dominant = max(counts, key=counts.get)
+        dominant = max(counts, key=counts.__getitem__)
         others = [s for s in counts if s not in ("Latn", "other")]
         if others:
             # Latin names and terms are common inside other scripts, not the reverse.
-            strongest = max(others, key=counts.get)
+            strongest = max(others, key=counts.__getitem__)
             if counts[strongest] >= _MINORITY_SCRIPT_SHARE * sum(counts.values()):
                 dominant = strongest
         if dominant == "CJK":
@@ -292,22 +363,26 @@ class LanguageDetector:
 
         They sum to less than 1 when the text may be in a language not enabled.
         """
-        candidates, decided = self._candidates(text)
+        probs, rule, _, _ = self._scores(text, words_of(text)[:_MAX_PRIOR_WORDS])
+        return probs, rule
+
+    def _scores(self, text: str, words: list[str]) \
+            -> tuple[dict[str, float], str, _WordTable | None, bool]:
+        """``scores``, with the word table of the prior and whether several scripts are mixed."""
+        candidates, decided, mixed_scripts = self._candidates(text)
         if decided:
-            return {decided: 1.0}, "script"
+            return {decided: 1.0}, "script", None, mixed_scripts
         model = self.model_scores(text, candidates)
-        prior, known = self._prior(text, candidates)
-        # Word frequencies of the other languages are unknown: give them the average.
-        prior[OTHER] = sum(prior.values()) / len(prior)
-        combined = {lang: math.log(p) + _PRIOR_WEIGHT * prior[lang] for lang, p in model.items()}
+        prior, known, table = self._prior(words, (*candidates, OTHER))
+        combined = {lang: math.log(p) + self.prior_weight * prior[lang] for lang, p in model.items()}
         top = max(combined.values())
         weights = {lang: math.exp(score - top) for lang, score in combined.items()}
         total = sum(weights.values())
         probs = {lang: weights[lang] / total for lang in candidates}
-        by_model = max(candidates, key=model.get)
+        by_model = max(candidates, key=model.__getitem__)
         # Name the prior only when it changed the answer fastText alone gave.
-        rule = "vocabulary" if known and by_model != max(probs, key=probs.get) else "model"
-        return probs, rule
+        rule = "vocabulary" if known and by_model != max(probs, key=probs.__getitem__) else "model"
+        return probs, rule, table, mixed_scripts
 
     def detect(
         self,
@@ -321,14 +396,51 @@ class LanguageDetector:
         if not any(ch.isalpha() for ch in cleaned):
             lang = hints[0][0] if hints else self.enabled[0]
             return Detection(lang, 0.0, "empty")
-        probs, rule = self.scores(cleaned)
-        best = max(probs, key=probs.get)
-        if probs[best] >= self.threshold:
-            return Detection(best, probs[best], rule)
-        for lang, hint_rule in hints:
-            if lang in probs:  # a hint must fit the script: no English for Cyrillic text
-                return Detection(lang, probs[lang], hint_rule)
-        return Detection(best, probs[best], rule)
+        words = words_of(cleaned)[:_MAX_PRIOR_WORDS]
+        probs, rule, table, mixed_scripts = self._scores(cleaned, words)
+        best = max(probs, key=probs.__getitem__)
+        if probs[best] < self.threshold:
+            for lang, hint_rule in hints:
+                if lang in probs:  # a hint must fit the script: no English for Cyrillic text
+                    best, rule = lang, hint_rule
+                    break
+        secondary, mixed = self._secondary(words, best, table, mixed_scripts)
+        return Detection(best, probs[best], rule, secondary, mixed)
+
+    def _secondary(self, words: list[str], primary: str, table: _WordTable | None,
+                   mixed_scripts: bool) -> tuple[str | None, tuple[str, ...]]:
+        """A second language mixed into a text whose main language is ``primary``.
+
+        Words in another script than the main language's are detected on their
+        own ("как сбросить password" -> en: password). Within one script, words
+        that another enabled language uses at least 10^1.5 times as often, and
+        common enough to mean something, mark a mix once there are two of them
+        ("Wie kann ich das shared folder syncen" -> en: shared, folder).
+        """
+        if len(words) < 2:
+            return None, ()
+        if mixed_scripts:
+            found = _words_in_another_script(words, primary)
+            if found:
+                probs, _ = self.scores(" ".join(found))
+                lang = max(probs, key=probs.__getitem__)
+                return (lang, tuple(found)) if lang != primary else (None, ())
+        if table is None or primary not in table[0] or len(table[0]) < 2:
+            return None, ()  # without a list for the main language, a mix cannot be told apart
+        listed, strengths = table
+        own = listed.index(primary)
+        others: dict[str, list[str]] = {}
+        # a word another language uses far more often than the main one (usually none)
+        for word, row in zip(words, strengths):
+            if row is None or len(word) < 3:
+                continue
+            strongest = max(row)
+            if strongest >= self._secondary_min_cb and strongest - row[own] >= _SECONDARY_MARGIN_CB:
+                others.setdefault(listed[row.index(strongest)], []).append(word)
+        if not others:
+            return None, ()
+        lang, found = max(others.items(), key=lambda item: len(item[1]))
+        return (lang, tuple(found)) if len(found) >= _SECONDARY_MIN_WORDS else (None, ())
 
     def _hints(self, accept_languages, ui_lang) -> list[tuple[str, str]]:
         tags = parse_accept_language(accept_languages) \
@@ -342,6 +454,23 @@ class LanguageDetector:
         if lang:
             hints.append((lang, "ui-language"))
         return hints
+
+
+def _words_in_another_script(words: list[str], primary: str) -> list[str]:
+    """The words of the largest group written in another script than ``primary``'s."""
+    own = _script_group(script_of_language(primary))
+    by_group: dict[str, list[str]] = {}
+    for word in words:
+        group = _script_group(_LETTER_SCRIPTS.get(word[0]) or _letter_script(word[0]))
+        if group not in (own, _NOT_A_LETTER, "other"):
+            by_group.setdefault(group, []).append(word)
+    found = max(by_group.values(), key=lambda group: sum(map(len, group)), default=[])
+    return found if sum(map(len, found)) >= _SECONDARY_MIN_LETTERS else []
+
+
+def _script_group(script: str) -> str:
+    """Han, Kana and Hangul mix within one language; other scripts stand alone."""
+    return "CJK" if script in _CJK_SCRIPTS else script
 
 
 def _cjk_script(cjk: dict[str, int]) -> str:
