@@ -287,3 +287,18 @@ def test_results_made_while_the_query_translation_is_pending_are_not_kept(search
         assert "request-a-refund" in [r.slug for r in later.results]
     finally:
         service.translate_query = real
+
+
+def test_words_of_a_second_language_in_a_query_are_matched_in_it(search_app):
+    # "как сбросить" finds no Russian article by its words; "password" is English.
+    results = search(search_app, "как сбросить password", ui_lang="ru", retrieval="keyword")
+    assert (results.lang, results.secondary_lang) == ("ru", "en")
+    assert "reset-your-password" in slugs(results)
+
+
+def test_the_api_reports_a_second_language(search_app):
+    response = search_app.test_client().get("/api/v1/search", query_string={"q": "как сбросить password", "lang": "ru"})
+    detected = response.get_json()["detected_language"]
+    assert (detected["lang"], detected["secondary"]) == ("ru", "en")
+    monolingual = search_app.test_client().get("/api/v1/search", query_string={"q": "сбросить пароль", "lang": "ru"})
+    assert monolingual.get_json()["detected_language"]["secondary"] is None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from portal.cache import LRUCache
+from portal.langid import Detection, script_of_language
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, WhooshBackend
 from portal.search.hybrid import (
@@ -107,6 +108,8 @@ class SearchResults:
     semantic: str = SEMANTIC_OFF
     #: The query's translation was not ready: better results are coming, so do not keep these.
     translation_pending: bool = False
+    #: A second language the query mixes in (English product words in a Russian question).
+    secondary_lang: str | None = None
 
 
 def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Markup:
@@ -135,11 +138,6 @@ def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Marku
     if end < len(text):
         out.append(Markup("…"))
     return Markup("").join(out)
-
-
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]{2,}")
-_LATIN_LANGS_PREFIXES = ("en", "es", "fr", "de", "pt", "it", "nl", "da", "fi", "hu", "no", "ro", "sv", "tr", "pl",
-                         "cs", "ca", "eu", "ga", "id", "lt")
 
 
 def _best_per_article(hits: list[RawHit]) -> list[RawHit]:
@@ -216,17 +214,20 @@ class SearchService:
         return SEMANTIC_READY if self.vectors.size() else SEMANTIC_PENDING
 
     # --- keyword ---------------------------------------------------------------
-    def _keyword_languages(self, text: str, lang: str, rule: str, ui_lang: str) -> list[tuple[str, str]]:
+    def _keyword_languages(self, text: str, detection: Detection, ui_lang: str) -> list[tuple[str, str]]:
         """(language, text) pairs to match raw words in."""
+        lang = detection.lang
         pairs = [(lang, text)]
-        if rule in UNSURE_RULES:
+        if detection.rule in UNSURE_RULES:
             pairs += [(code, text) for code in (self.source_lang, ui_lang) if code not in {p[0] for p in pairs}]
-        elif not lang.startswith(_LATIN_LANGS_PREFIXES) and self.source_lang.startswith(_LATIN_LANGS_PREFIXES):
-            # Product words typed in Latin letters inside a query in another script
-            # ("как сбросить password в app") are matched in the source language too.
-            latin = " ".join(_LATIN_WORD.findall(text))
-            if latin and self.source_lang != lang:
-                pairs.append((self.source_lang, latin))
+        elif detection.secondary and detection.secondary_words:
+            # Words of a second language inside the query ("как сбросить password в app")
+            # are matched in that language, and in the knowledge base's own language when
+            # written in its script: product words are mostly the source's words.
+            words = " ".join(detection.secondary_words)
+            for code in dict.fromkeys((detection.secondary, self.source_lang)):
+                if code != lang and script_of_language(code) == script_of_language(detection.secondary):
+                    pairs.append((code, words))
         return pairs
 
     def _keyword(self, pairs, lang: str, translated: str | None, category: str | None,
@@ -288,7 +289,7 @@ class SearchService:
             translated = self.translate_query(text, lang, self.source_lang)
             if translated == QUERY_TRANSLATION_PENDING:
                 translated, pending = None, True
-        pairs = self._keyword_languages(text, lang, detection.rule, query.ui_lang)
+        pairs = self._keyword_languages(text, detection, query.ui_lang)
         own, other = self._keyword(pairs, lang, translated, query.category) if query.retrieval != SEMANTIC \
             else ([], [])
         dense = self._dense(text, lang, query.category, detection.confidence) \
@@ -323,7 +324,8 @@ class SearchService:
         # Spelling help whenever the words themselves matched nothing, even if meaning did.
         suggestion = self.did_you_mean(text, lang) if not keyword else None
         return SearchResults(text, lang, detection.confidence, detection.rule, translated, total, page, pages,
-                             results, suggestion, modes, semantic, translation_pending=pending)
+                             results, suggestion, modes, semantic, translation_pending=pending,
+                             secondary_lang=detection.secondary)
 
     def _shown_version(self, slug: str, ui_lang: str) -> dict | None:
         """The indexed version to show: the reader's language, else the original."""

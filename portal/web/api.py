@@ -88,7 +88,8 @@ def search():
 def _results_json(results, lang: str) -> dict:
     return {
         "query": results.query,
-        "detected_language": {"lang": results.lang, "confidence": round(results.confidence, 4), "rule": results.rule},
+        "detected_language": {"lang": results.lang, "confidence": round(results.confidence, 4), "rule": results.rule,
+                              "secondary": results.secondary_lang},
         "translated_query": results.translated_query,
         "total": results.total,
         "page": results.page,
