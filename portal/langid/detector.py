@@ -6,11 +6,13 @@ Order of decision for one text:
 2. The letters' script leaves one enabled language (Hebrew -> he, Kana -> ja,
    Hangul -> ko, Han -> zh-Hans, Arabic -> ar, ...) -> rule "script". Short Cyrillic
    text is settled by letters only one of ru/uk uses.
-3. Otherwise fastText (lid.176.ftz) scores the candidates of that script; for words
-   it knows, a frequency prior (built-in frequent words plus, optionally, the help
-   center's own vocabulary) is added in log space -> rule "model" or "vocabulary".
+3. Otherwise fastText (lid.176.ftz) scores the candidates of that script and a
+   word-frequency prior (wordfreq's lists plus, optionally, a help center's own
+   vocabulary) is added in log space -> rule "model" or "vocabulary". A language
+   a source has no list for counts as unknown, not unlikely (see ``_prior``).
 4. Below the confidence threshold a hint whose language fits the script wins:
    Accept-Language first ("accept-language"), then the UI language ("ui-language").
+5. A second language mixed in is reported with its words (``Detection.secondary``).
 """
 from __future__ import annotations
 
@@ -32,14 +34,14 @@ from portal.langid.frequencies import (
     WordFrequencies,
 )
 
-#: Chosen on the Lingua test data (bench/langid_eval.py sweep): the mean of the
-#: accuracies with a right and with a wrong Accept-Language is flat from 0.3 to
-#: 0.5 and falls above; 0.5 is the top of that plateau because users mostly type
-#: in their browser's language, so the hint is more often right than wrong.
+#: Below this confidence a hint that fits the script decides. On the tuning languages'
+#: short items (bench/langid_eval.py sweep) the mean of right- and wrong-hint accuracy
+#: prefers lower values and the accuracy when the hint is right 80 % of the time
+#: prefers higher ones; 0.5 sits between.
 DEFAULT_THRESHOLD = 0.5
 
 _MAX_CHARS = 2000  # the language of the first 2,000 characters stands for the rest
-_MAX_PRIOR_WORDS = 16  # beyond this fastText is reliable; keeps long inputs cheap
+_MAX_PRIOR_WORDS = 16  # beyond this fastText is reliable (sentences .999 either way); cheap
 _MODEL_LABELS = 50  # enough labels that every plausible enabled language is scored
 OTHER = ""  # pseudo-language in score tables: any language that is not enabled
 #: fastText's labels below this probability are not returned (halves the cost of a call);
@@ -49,11 +51,13 @@ _MISSING_PROB = _MODEL_FLOOR / 2
 #: Weight of the word-frequency prior against fastText's log-probabilities; chosen with
 #: the unlisted-word floor on the tuning languages only (bench/langid_eval.py).
 PRIOR_WEIGHT = 1.5
-#: How much less likely (natural log, in total over a text's known words) a language
-#: without a word list is than the best listed one, for one or two words.
+#: How much less likely (natural log, in total, spread over the text's words) a language
+#: without a word list is than the best listed one: it only tells one or two words apart.
+#: The smallest value that keeps the tuning languages within half a point when six
+#: listless languages are enabled beside them (bench/langid_eval.py).
 LISTLESS_DOUBT = 1.5
 _MINORITY_SCRIPT_SHARE = 0.2  # this share of non-Latin letters outweighs the Latin ones
-_SHORT_LETTERS = 40
+_SHORT_LETTERS = 40  # up to this many letters, Cyrillic letters decide ru vs uk
 # A second language: at least this many letters in another script, or, within one
 # script, this many words that another language uses 10^(margin/100) times as often
 # as the main one and at least 10^(-bucket/100) of the time (3 per million words).
@@ -61,7 +65,7 @@ _SHORT_LETTERS = 40
 _SECONDARY_MIN_LETTERS = 3
 _SECONDARY_MIN_WORDS = 2
 _SECONDARY_MAX_BUCKET = 550
-_SECONDARY_MARGIN_CB = 150  # up to this many letters, Cyrillic letters decide ru vs uk
+_SECONDARY_MARGIN_CB = 150
 
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 _NOISE = re.compile(r"[\d_\x00-\x1f\x7f\ud800-\udfff]+")  # lone surrogates break UTF-8

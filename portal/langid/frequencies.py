@@ -8,7 +8,8 @@ msgpack, the "cB" format): importing wordfreq itself would load its tokenizers,
 which this package never uses.
 
 Lists are held compactly: one sorted array of the words' hashes and one byte
-per word and language (the centibel bucket, 0 = not listed). A process-local
+per word and language (how far above an unlisted word, in 4 cB steps; 0 = not
+listed). A process-local
 ``hash()`` is enough because the table is built in the process that reads it
 (and shared with forked workers, which keep the hash seed).
 """
@@ -84,9 +85,9 @@ def read_list(path: Path, cutoff_cb: int = DEFAULT_CUTOFF_CB) -> tuple[np.ndarra
     """
     with gzip.open(path, "rb") as handle:
         data = msgpack.unpackb(handle.read(), raw=False)
-    header, buckets = data[0], data[1:cutoff_cb + 2]
-    if not isinstance(header, dict) or header.get("format") != "cB":
+    if not isinstance(data, list) or not data or not isinstance(data[0], dict) or data[0].get("format") != "cB":
         raise ValueError(f"{path.name} is not a wordfreq cB list")
+    buckets = data[1:cutoff_cb + 2]
     hashes = np.fromiter((hash(word) for listed in buckets for word in listed), dtype=np.int64)
     levels = np.repeat(np.arange(len(buckets), dtype=np.int64), [len(listed) for listed in buckets])
     return hashes, levels
