@@ -302,3 +302,34 @@ def test_the_api_reports_a_second_language(search_app):
     assert (detected["lang"], detected["secondary"]) == ("ru", "en")
     monolingual = search_app.test_client().get("/api/v1/search", query_string={"q": "сбросить пароль", "lang": "ru"})
     assert monolingual.get_json()["detected_language"]["secondary"] is None
+
+
+def _open_index(directory, barrier, errors):
+    barrier.wait()
+    try:
+        WhooshBackend(directory).generation  # noqa: B018  (opens, or creates, the index)
+    except Exception as exc:  # noqa: BLE001  (any failure is reported to the parent)
+        errors.put(repr(exc))
+
+
+def test_workers_starting_together_share_one_new_index(tmp_path):
+    # gunicorn's web workers warm up at the same moment; on an empty index directory
+    # each used to create the index, deleting the files another was writing.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(8):
+        barrier = context.Barrier(4)
+        workers = [context.Process(target=_open_index, args=(tmp_path / str(round_), barrier, errors))
+                   for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    assert found == []
+    assert WhooshBackend(tmp_path / "0").generation >= 0

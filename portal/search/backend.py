@@ -7,6 +7,7 @@ after a commit that merged segments.
 """
 from __future__ import annotations
 
+import fcntl
 import math
 import threading
 import time
@@ -60,14 +61,21 @@ class WhooshBackend:
             with self._open_lock:
                 if self._ix is None:
                     self.directory.mkdir(parents=True, exist_ok=True)
-                    marker = self.directory / "SCHEMA_VERSION"
-                    if whoosh_index.exists_in(str(self.directory)) and marker.exists() and \
-                            marker.read_text().strip() == SCHEMA_VERSION:
-                        self._ix = whoosh_index.open_dir(str(self.directory))
-                    else:
-                        self._ix = whoosh_index.create_in(str(self.directory), build_schema())
-                        marker.write_text(SCHEMA_VERSION)
+                    # Web workers start together: without a lock across processes two of
+                    # them create a missing index at once and one deletes the other's files.
+                    with open(self.directory / ".open.lock", "a") as lock:
+                        fcntl.flock(lock, fcntl.LOCK_EX)
+                        self._ix = self._open_or_create()
         return self._ix
+
+    def _open_or_create(self):
+        marker = self.directory / "SCHEMA_VERSION"
+        if whoosh_index.exists_in(str(self.directory)) and marker.exists() and \
+                marker.read_text().strip() == SCHEMA_VERSION:
+            return whoosh_index.open_dir(str(self.directory))
+        ix = whoosh_index.create_in(str(self.directory), build_schema())
+        marker.write_text(SCHEMA_VERSION)
+        return ix
 
     def replace_all(self, docs: list[dict]) -> None:
         """Replace the whole index content in one commit (a rebuild).
