@@ -299,9 +299,10 @@ class LanguageDetector:
         the per-word table of the first source (wordfreq) for mixed-text checks.
 
         A language a source does not list gets the best listed language's
-        evidence from that source: unknown is not the same as unlikely, so the
-        prior can only choose between languages it has lists for, never against
-        a language it knows nothing about (an operator's extra language).
+        evidence from that source, less ``listless_doubt`` on one or two words:
+        unknown is not the same as unlikely, so the prior can only choose between
+        languages it has lists for, never against a language it knows nothing
+        about (an operator's extra language) once there are a few words.
         """
         logs = dict.fromkeys(languages, 0.0)
         known = 0
@@ -318,7 +319,7 @@ class LanguageDetector:
             top = max(sums.values())
             # unknown, not unlikely: as good as the best listed language, less a
             # doubt that only counts for very short text (a bounded total, spread
-            # over the known words) and never below a listed language that lacks them
+            # over the text's words) and never below a listed language that lacks them
             neutral = top - min(self.listless_doubt / max(1, len(words)), top - min(sums.values()))
             for lang in languages:
                 logs[lang] += sums.get(lang, neutral)
