@@ -9,9 +9,8 @@ which this package never uses.
 
 Lists are held compactly: one sorted array of the words' hashes and one byte
 per word and language (how far above an unlisted word, in 4 cB steps; 0 = not
-listed). A process-local
-``hash()`` is enough because the table is built in the process that reads it
-(and shared with forked workers, which keep the hash seed).
+listed). A process-local ``hash()`` is enough because the table is built in the
+process that reads it (and shared with forked workers, which keep the hash seed).
 """
 from __future__ import annotations
 
@@ -151,9 +150,6 @@ class WordFrequencies:
                                       dtype=np.int64, count=len(merged))
                 lists.append((lang, hashes, buckets, round(100 * math.log10(total / 0.1))))
         return cls(lists)
-
-    def covers(self, lang: str) -> bool:
-        return lang in self._column
 
     def strengths(self, words: Sequence[str], languages: Iterable[str]) \
             -> tuple[tuple[str, ...], list[tuple[int, ...] | None]]:
