@@ -46,13 +46,17 @@ def _language_arg(name: str = "lang") -> str | None:
     return canonical_code(raw, settings.languages)
 
 
-def _search_again(view_args: dict, meta: dict) -> None:
+def _log_again(app, meta: dict) -> None:
     # The same request again, answered from memory: still one search in the log.
-    current_app.extensions["read_counter"].search(meta["logged"].again())
+    app.extensions["read_counter"].search(meta["logged"].again())
+
+
+def _search_again(view_args: dict, meta: dict) -> None:
+    _log_again(current_app, meta)
 
 
 @bp.get("/api/v1/search")
-@page_cache.cacheable(variant=search_generations, on_hit=_search_again)
+@page_cache.cacheable(generation=search_generations, on_hit=_search_again, anonymous_hit=_log_again)
 def search():
     """``GET /api/v1/search?q=&lang=&category=&page=``: results shown in ``lang``."""
     from portal.analytics import LoggedSearch

@@ -6,6 +6,8 @@ data. What differs per visitor is declared, not guessed:
 
 - ``variant`` picks among a few versions of the page from the session (the
   article page with or without its feedback form);
+- ``generation`` names the state of the world the page shows besides the
+  knowledge base (the search index's generation): a new one is a new page;
 - ``on_hit`` replays the view's side effects when the page is served from
   memory (an article view is still counted and remembered in the visit) and
   may fill in per-request values: a view that stored its page with
@@ -19,6 +21,14 @@ CSRF token is never stored, whatever the view declared. Entries expire after
 ``max_age`` seconds (the staleness a proxy is allowed anyway, and the bound for
 other processes) and are dropped at once in this process when a knowledge-base
 row changes.
+
+Most readers arrive without a session (a first visit, a link from elsewhere, a
+crawler): for them the page cannot differ, so :class:`AnonymousPages` answers
+them in front of Flask, from the exact bytes Flask sent the last time, before a
+request context, a session or a URL match is made. A view takes part when its
+side effects need no session: it has no ``on_hit``, or declares
+``anonymous_hit(app, meta)`` (count the view, log the search). The side
+effects are replayed on every such answer, so counts stay exact.
 """
 from __future__ import annotations
 
@@ -27,11 +37,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import Headers
+from werkzeug.http import is_resource_modified, parse_cookie, remove_entity_headers
 from werkzeug.wrappers import Response
 
 MAX_ENTRIES = 1024
@@ -47,6 +60,13 @@ class PagePolicy:
     ignored_args: frozenset[str] = frozenset()
     variant: Callable[[dict[str, Any]], Hashable] | None = None
     on_hit: Callable[[dict[str, Any], dict[str, Any]], dict[str, str] | None] | None = None
+    anonymous_hit: Callable[[Flask, dict[str, Any]], None] | None = None
+    generation: Callable[[], Hashable] | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether a visitor without a session may be answered in front of Flask."""
+        return self.on_hit is None or self.anonymous_hit is not None
 
 
 _View = TypeVar("_View", bound=Callable[..., Any])
@@ -55,13 +75,18 @@ _View = TypeVar("_View", bound=Callable[..., Any])
 def cacheable(*, ignored_args: tuple[str, ...] = (),
               variant: Callable[[dict[str, Any]], Hashable] | None = None,
               on_hit: Callable[[dict[str, Any], dict[str, Any]], dict[str, str] | None] | None = None,
+              anonymous_hit: Callable[[Flask, dict[str, Any]], None] | None = None,
+              generation: Callable[[], Hashable] | None = None,
               ) -> Callable[[_View], _View]:
     """Mark a view whose page may be served from memory (see the module docstring).
 
     ``variant(view_args)`` and ``on_hit(view_args, meta)`` run in the request;
     ``meta`` is what the view put in :func:`remember` when the page was made.
+    ``anonymous_hit(app, meta)`` is ``on_hit`` for a visitor without a session,
+    run outside any request: it may not touch ``request``, ``session`` or ``g``.
+    ``generation()`` runs with an app context only.
     """
-    policy = PagePolicy(frozenset(ignored_args), variant, on_hit)
+    policy = PagePolicy(frozenset(ignored_args), variant, on_hit, anonymous_hit, generation)
 
     def mark(view: _View) -> _View:
         view.page_cache_policy = policy  # type: ignore[attr-defined]
@@ -84,6 +109,26 @@ def do_not_store() -> None:
     g.page_cache_skip = True
 
 
+#: WSGI environ keys between :class:`AnonymousPages` and :meth:`PageCache.store`.
+_ANONYMOUS_KEY = "portal.page_cache.anonymous_key"
+_ANONYMOUS_OFFER = "portal.page_cache.anonymous_offer"
+
+
+@dataclass(frozen=True)
+class _AnonymousPage:
+    """A response exactly as Flask sent it, and what answering it again must do."""
+
+    expires: float
+    status: str
+    headers: list[tuple[str, str]]
+    not_modified_headers: list[tuple[str, str]]
+    body: bytes
+    etag: str | None
+    replay: Callable[[], None] | None
+    generation: Callable[[], Hashable] | None
+    made_from: Hashable
+
+
 def _policy() -> PagePolicy | None:
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return None
@@ -99,19 +144,26 @@ class PageCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, tuple[float, int, list[tuple[str, str]], bytes, dict]] = OrderedDict()
         self._lock = threading.Lock()
+        self._anonymous: OrderedDict[tuple, _AnonymousPage] = OrderedDict()
         self._memos: dict[Hashable, tuple[float, Any]] = {}
         self.hits = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def anonymous_pages(self) -> int:
+        """How many pages are kept for visitors without a session."""
+        return len(self._anonymous)
+
     @staticmethod
     def _key(policy: PagePolicy) -> tuple:
         args = tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in policy.ignored_args))
         view_args = request.view_args or {}
         variant = policy.variant(view_args) if policy.variant else None
+        generation = policy.generation() if policy.generation else None
         return (request.path, args, request.cookies.get("lang", ""),
-                request.headers.get("Accept-Language", ""), variant)
+                request.headers.get("Accept-Language", ""), variant, generation)
 
     def lookup(self) -> Response | None:
         """The stored response for this request (its side effects replayed), or None."""
@@ -131,18 +183,22 @@ class PageCache:
             self.hits += 1
         _, status, headers, body, meta = entry
         g.page_cache_hit = True
+        g.page_cache_meta = meta
         fill_in = policy.on_hit(request.view_args or {}, meta) if policy.on_hit else None
         for placeholder, value in (fill_in or {}).items():
             body = body.replace(placeholder.encode(), value.encode())
+            g.page_cache_body = body  # filled in for this request: not a page for anyone else
         return Response(body, status=status, headers=headers)
 
     def store(self, response: Response) -> None:
         """Keep ``response`` (a 200 of a cacheable view) for ``max_age`` seconds."""
         key = g.get("page_cache_key")
-        if (key is None or g.get("page_cache_hit") or g.get("page_cache_skip") or request.method != "GET"
-                or response.status_code != 200):
+        if key is None or g.get("page_cache_skip") or request.method != "GET" or response.status_code != 200:
             return
         if g.get("csrf_token"):  # the page holds this visitor's form token: never anyone else's page
+            return
+        self._offer_to_anonymous()
+        if g.get("page_cache_hit"):
             return
         templated = g.get("page_cache_body")
         # A page with placeholders differs per request: its ETag is computed for each one.
@@ -155,6 +211,40 @@ class PageCache:
             self._entries[key] = entry
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    @staticmethod
+    def _offer_to_anonymous() -> None:
+        # Tell AnonymousPages it may keep this response: the visitor had no session and
+        # got none, nothing in the page is theirs, and the view's side effects can be replayed.
+        raw_key = request.environ.get(_ANONYMOUS_KEY)
+        policy = _policy()
+        if (raw_key is None or policy is None or not policy.anonymous or g.get("page_cache_body") is not None
+                or session.modified or len(session) or any(arg in request.args for arg in policy.ignored_args)):
+            return
+        generation = g.page_cache_key[-1]  # what the page was made from, as the key says
+        request.environ[_ANONYMOUS_OFFER] = (policy, dict(g.get("page_cache_meta") or {}), generation)
+
+    def anonymous_page(self, key: tuple) -> _AnonymousPage | None:
+        """The page kept for a visitor without a session making request ``key``, if still fresh."""
+        with self._lock:
+            page = self._anonymous.get(key)
+            if page is None:
+                return None
+            if page.expires < time.monotonic():
+                del self._anonymous[key]
+                return None
+            self._anonymous.move_to_end(key)
+        return page
+
+    def count_hit(self) -> None:
+        with self._lock:
+            self.hits += 1
+
+    def keep_anonymous(self, key: tuple, page: _AnonymousPage) -> None:
+        with self._lock:
+            self._anonymous[key] = page
+            while len(self._anonymous) > self.max_entries:
+                self._anonymous.popitem(last=False)
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, kept like a page: for parts many pages share (the category list).
@@ -173,6 +263,7 @@ class PageCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._anonymous.clear()
             self._memos.clear()
 
 
@@ -189,12 +280,91 @@ def _content_changed(session: Session, flush_context, instances) -> None:
         cache.clear()
 
 
+class AnonymousPages:
+    """WSGI middleware: a GET without a session cookie for a page kept for such visitors
+    is answered from memory, before Flask makes a request context (see the module docstring).
+
+    The key is the raw path and query string, the language cookie and
+    Accept-Language: everything a public page may depend on when there is no session.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable, cache: PageCache) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ or "HTTP_IF_MATCH" in environ
+                or "HTTP_IF_MODIFIED_SINCE" in environ):
+            return self.wsgi_app(environ, start_response)
+        raw_cookies = environ.get("HTTP_COOKIE")
+        cookies = parse_cookie(raw_cookies) if raw_cookies else {}
+        if self.session_cookie in cookies:
+            return self.wsgi_app(environ, start_response)
+        key = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+               cookies.get("lang", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        page = self.cache.anonymous_page(key)
+        if page is not None and self._current(page):
+            return self._answer(page, environ, start_response)
+        environ[_ANONYMOUS_KEY] = key
+        sent: list = []
+
+        def remembering_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
+            sent[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body_parts = self.wsgi_app(environ, remembering_start_response)
+        offer = environ.get(_ANONYMOUS_OFFER)
+        if offer is None or not sent:
+            return body_parts
+        try:
+            body = b"".join(body_parts)
+        finally:
+            if hasattr(body_parts, "close"):
+                body_parts.close()
+        self._keep(key, offer, sent[0], sent[1], body)
+        return [body]
+
+    def _keep(self, key: tuple, offer: tuple[PagePolicy, dict, Hashable], status: str, headers: list,
+              body: bytes) -> None:
+        names = {name.lower() for name, _ in headers}
+        if not status.startswith("200 ") or "set-cookie" in names:
+            return  # belt and braces: the offer was made before the session was saved
+        policy, meta, made_from = offer
+        replay = partial(policy.anonymous_hit, self.app, meta) if policy.anonymous_hit is not None else None
+        not_modified = Headers(headers)
+        remove_entity_headers(not_modified)
+        etag = next((value for name, value in headers if name.lower() == "etag"), None)
+        self.cache.keep_anonymous(key, _AnonymousPage(
+            time.monotonic() + self.cache.max_age, status, list(headers), list(not_modified.items()), body,
+            etag, replay, policy.generation, made_from))
+
+    def _current(self, page: _AnonymousPage) -> bool:
+        # A page made from an older search index is not answered: Flask makes the new one.
+        if page.generation is None:
+            return True
+        with self.app.app_context():
+            return page.generation() == page.made_from
+
+    def _answer(self, page: _AnonymousPage, environ: dict, start_response: Callable) -> list[bytes]:
+        self.cache.count_hit()
+        if page.replay is not None:
+            page.replay()
+        if page.etag is not None and not is_resource_modified(environ, etag=page.etag):
+            start_response("304 NOT MODIFIED", page.not_modified_headers)
+            return []
+        start_response(page.status, page.headers)
+        return [page.body]
+
+
 def install(app: Flask, max_age: float) -> PageCache:
     """Create the app's page cache and serve hits before any other hook or view runs.
 
     Call after every other ``before_request`` is registered.
     """
     cache = PageCache(max_age)
+    app.wsgi_app = AnonymousPages(app, app.wsgi_app, cache)  # type: ignore[method-assign]
     app.extensions["page_cache"] = cache
     if not event.contains(Session, "before_flush", _content_changed):
         event.listen(Session, "before_flush", _content_changed)

@@ -152,6 +152,11 @@ def _article_read_again(view_args: dict, meta: dict) -> None:
     _record_read(meta["article_id"], view_args["slug"])
 
 
+def _article_read_again_without_visit(app, meta: dict) -> None:
+    # A reader without a session has no visit to remember it in: only the view counts.
+    app.extensions["read_counter"].view(meta["article_id"])
+
+
 #: Where the search page's links carry this search's reference, in the stored copy
 #: (random per process and URL-safe: no query text can contain it by chance or on purpose).
 SEARCH_REF_PLACEHOLDER = f"sref{secrets.token_hex(8)}"
@@ -170,8 +175,8 @@ def _search_again(view_args: dict, meta: dict) -> dict[str, str] | None:
     return {SEARCH_REF_PLACEHOLDER: _log_search(logged.again())}
 
 
-def search_generations(view_args: dict) -> tuple:
-    """Page-cache variant of search answers: a new index or new vectors make a new answer."""
+def search_generations() -> tuple:
+    """Page-cache generation of search answers: a new index or new vectors make a new answer."""
     from portal.search import search_service
 
     return search_service().generations()
@@ -179,7 +184,7 @@ def search_generations(view_args: dict) -> tuple:
 
 @bp.get("/articles/<slug>")
 @page_cache.cacheable(ignored_args=("s",), variant=lambda view_args: visit.has_voted(view_args["slug"]),
-                      on_hit=_article_read_again)
+                      on_hit=_article_read_again, anonymous_hit=_article_read_again_without_visit)
 def article(slug: str):
     found = kb.get_article(db.session, slug)
     if found is None:
@@ -221,7 +226,7 @@ def article(slug: str):
 
 
 @bp.get("/search")
-@page_cache.cacheable(variant=search_generations, on_hit=_search_again)
+@page_cache.cacheable(generation=search_generations, on_hit=_search_again)
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
     from portal.search import SearchQuery, clean_query, search_service

@@ -1,0 +1,127 @@
+"""Readers without a session are answered in front of Flask, with the bytes Flask sent, and still counted."""
+from __future__ import annotations
+
+import pytest
+from flask import request_started
+from sqlalchemy import event, select
+
+from portal.db import db
+from portal.jobs import run_pending
+from portal.kb.models import Article
+from portal.publishing import import_knowledge_base
+from portal.search import search_service
+from portal.search.jobs import index_articles
+from tests.conftest import SHIPPED_KB, write_article
+
+ARTICLE = "/en/articles/reset-your-password"
+
+
+@pytest.fixture
+def indexed_app(make_app):
+    app = make_app()
+    with app.app_context():
+        report, _ = import_knowledge_base(db.session, SHIPPED_KB)
+        assert not report.errors and run_pending(db.session) > 0
+    return app
+
+
+class FlaskRequests:
+    """Counts requests that reached Flask (a request context was made and dispatched)."""
+
+    def __init__(self, app):
+        self.app, self.count = app, 0
+
+    def __enter__(self):
+        request_started.connect(self._started, self.app)
+        return self
+
+    def __exit__(self, *exc):
+        request_started.disconnect(self._started, self.app)
+
+    def _started(self, sender, **extra):
+        self.count += 1
+
+
+def _views(app, slug):
+    app.extensions["read_counter"].flush()
+    with app.app_context():
+        return db.session.scalar(select(Article.view_count).where(Article.slug == slug))
+
+
+def test_a_reader_without_a_session_gets_the_same_bytes_without_flask_and_the_view_still_counts(shipped_app):
+    cache = shipped_app.extensions["page_cache"]
+    before = _views(shipped_app, "reset-your-password")
+    first = shipped_app.test_client().get(ARTICLE)
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers and cache.anonymous_pages == 1
+    with shipped_app.app_context():
+        engine = db.engine
+    queries = []
+
+    def listener(*args):
+        queries.append(1)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with FlaskRequests(shipped_app) as flask_requests:
+            again = [shipped_app.test_client().get(ARTICLE) for _ in range(3)]
+            not_modified = shipped_app.test_client().get(ARTICLE, headers={"If-None-Match": first.headers["ETag"]})
+            changed = shipped_app.test_client().get(ARTICLE, headers={"If-None-Match": '"another"'})
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert flask_requests.count == 0 and queries == []
+    for response in again + [changed]:
+        assert response.status_code == 200 and response.get_data() == first.get_data()
+        assert response.headers == first.headers  # every header as Flask sent it, security headers included
+    assert not_modified.status_code == 304 and not_modified.get_data() == b""
+    assert not_modified.headers["ETag"] == first.headers["ETag"] and "Content-Type" not in not_modified.headers
+    assert _views(shipped_app, "reset-your-password") == before + 6  # every answer counted, the 304 too
+
+
+def test_a_visitor_with_a_session_and_other_requests_always_reach_flask(shipped_app):
+    cache = shipped_app.extensions["page_cache"]
+    shipped_app.test_client().get(ARTICLE)  # kept for readers without a session
+    searcher = shipped_app.test_client()
+    searcher.get("/en/search?q=password")  # the visit now has a session
+    with FlaskRequests(shipped_app) as flask_requests:
+        remembered = searcher.get(ARTICLE)
+        with_reference = shipped_app.test_client().get(ARTICLE + "?s=AAAAAAAAAAAA")
+        head = shipped_app.test_client().head(ARTICLE)
+        in_german = shipped_app.test_client().get(ARTICLE, headers={"Accept-Language": "de"})
+    assert flask_requests.count == 4
+    assert remembered.headers["Cache-Control"] == "private, no-cache"  # never the shared page's headers
+    with searcher.session_transaction() as visit:
+        assert visit["visit_articles"] == ["reset-your-password"]
+    assert with_reference.status_code == head.status_code == in_german.status_code == 200
+    # The search page sets a session (the visit remembers the search): never kept for anonymous readers,
+    # and a page carrying a search reference is never one either.
+    assert cache.anonymous_pages == 2  # the article as first read, and in German
+
+
+def test_a_knowledge_base_change_drops_the_pages_kept_for_readers_without_a_session(shipped_app):
+    client = shipped_app.test_client()
+    assert "Renamed for the test" not in client.get(ARTICLE).get_data(as_text=True)
+    with shipped_app.app_context():
+        article = db.session.scalar(select(Article).where(Article.slug == "reset-your-password"))
+        article.source.title = "Renamed for the test"
+        db.session.commit()
+    assert "Renamed for the test" in shipped_app.test_client().get(ARTICLE).get_data(as_text=True)
+
+
+def test_an_api_answer_from_memory_is_logged_each_time_and_never_older_than_the_index(indexed_app, tmp_path):
+    counter = indexed_app.extensions["read_counter"]
+    counter.flush()
+    url = "/api/v1/search?q=quokka&lang=en"
+    with FlaskRequests(indexed_app) as flask_requests:
+        answers = [indexed_app.test_client().get(url).get_json() for _ in range(3)]
+    assert flask_requests.count == 1 and answers[0] == answers[1] == answers[2] and answers[0]["total"] == 0
+    assert counter.flush() == 3  # three searches in the log
+    # Another process indexes a new article: no row changes here, so only the index generation tells.
+    write_article(tmp_path / "kb", "quokka-mode", "en", "Quokka mode", "Quokka mode shows a quokka.\n",
+                  category="sign-in")
+    with indexed_app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")  # (clears this process's pages)
+    indexed_app.test_client().get(url)  # the answer before the index has the article, kept again
+    with indexed_app.app_context():
+        article_id = db.session.scalar(select(Article.id).where(Article.slug == "quokka-mode"))
+        index_articles(db.session, search_service().backend, [article_id])
+    found = indexed_app.test_client().get(url).get_json()
+    assert [result["slug"] for result in found["results"]][:1] == ["quokka-mode"]
