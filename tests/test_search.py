@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from sqlalchemy import select
@@ -302,6 +303,30 @@ def test_the_api_reports_a_second_language(search_app):
     assert (detected["lang"], detected["secondary"]) == ("ru", "en")
     monolingual = search_app.test_client().get("/api/v1/search", query_string={"q": "сбросить пароль", "lang": "ru"})
     assert monolingual.get_json()["detected_language"]["secondary"] is None
+
+
+def test_the_generation_follows_commits_made_by_another_process_at_once(tmp_path):
+    """The generation is remembered while the index directory is unchanged, and never past a commit."""
+    directory = tmp_path / "index"
+    reader, writer = WhooshBackend(directory), WhooshBackend(directory)
+    doc = {"slug": "a", "lang": "en", "kind": "source", "machine": False, "category": "", "tags": "",
+           "title": "t", "summary": "", "excerpt": "", "popularity": 0}
+
+    def commit(round_):
+        writer.index([dict(doc, key=f"k{round_}:en", slug=f"k{round_}", title_en=f"apple {round_}")])
+        return writer._index().latest_generation()
+
+    assert all(commit(round_) == reader.generation for round_ in range(20))
+    assert reader.searcher().doc_count() == 20
+    # Two commits within one tick of the kernel's coarse clock leave the directory the same mtime
+    # (made deterministic here by stamping it with one instant after each commit).
+    tick = time.time_ns() + 10**9
+    commit(20)
+    os.utime(directory, ns=(tick, tick))
+    assert reader.generation == writer._index().latest_generation()
+    newest = commit(21)
+    os.utime(directory, ns=(tick, tick))
+    assert reader.generation == newest
 
 
 def _open_index(directory, barrier, errors):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,12 +49,17 @@ def _coverage(result, rarity: dict[str, float]) -> float:
     return sum(weight for word, weight in rarity.items() if word in matched) / sum(rarity.values())
 
 
+#: How long a directory must have been left alone before its listing is trusted (> a kernel tick).
+_QUIET_NS = 50_000_000
+
+
 class WhooshBackend:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self._local = threading.local()
         self._open_lock = threading.Lock()
         self._ix = None
+        self._known_generation: tuple[int, int] | None = None  # (directory mtime, generation)
 
     # --- index lifecycle -----------------------------------------------------
     def _index(self):
@@ -96,7 +102,7 @@ class WhooshBackend:
         """A searcher for this thread, reopened when a newer generation is committed."""
         ix = self._index()
         current = getattr(self._local, "searcher", None)
-        latest = ix.latest_generation()
+        latest = self.generation
         if current is not None and getattr(self._local, "generation", None) == latest:
             return current
         if current is not None:
@@ -107,7 +113,25 @@ class WhooshBackend:
 
     @property
     def generation(self) -> int:
-        return self._index().latest_generation()
+        """The newest committed generation (any process may have committed it).
+
+        Listing the directory costs more than a page served from memory, so the
+        answer is kept while the directory is unchanged: a commit adds a table of
+        contents file, which changes the directory's mtime. Kernels stamp mtimes
+        with a coarse clock, so a directory changed less than ``_QUIET_NS`` ago is
+        always listed again (two commits within one tick share a stamp).
+        """
+        ix = self._index()
+        try:
+            stamp = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            return ix.latest_generation()
+        known = self._known_generation
+        if known is not None and known[0] == stamp and time.time_ns() - stamp > _QUIET_NS:
+            return known[1]
+        latest = ix.latest_generation()
+        self._known_generation = (stamp, latest)
+        return latest
 
     def _writer(self, timeout: float = 30.0):
         ix = self._index()
