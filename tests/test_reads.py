@@ -5,13 +5,14 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 from sqlalchemy import event, select
 
 from portal.analytics import LoggedSearch, ReadCounter
 from portal.analytics.models import SearchLog
-from portal.analytics.reads import MAX_PENDING, OPENED_RETRIES
+from portal.analytics.reads import FLUSH_BATCH, MAX_PENDING, OPENED_RETRIES
 from portal.config import PROJECT_ROOT
 from portal.db import db
 from portal.jobs import run_pending
@@ -111,6 +112,29 @@ def test_the_buffer_is_bounded_and_a_normal_exit_writes_it(shipped_app, tmp_path
     """)
     subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, check=True, timeout=120)
     assert _views(shipped_app, "reset-your-password") == before + MAX_PENDING + 7
+
+
+def test_a_waiting_batch_is_written_by_the_background_writer_without_waiting_for_the_timer(shipped_app):
+    # Under load the writer goes when a batch is waiting: many small writes, never one that
+    # holds a request thread (or the interpreter) for the time of MAX_PENDING rows.
+    counter = ReadCounter(shipped_app, flush_seconds=3600, background=True)
+    with shipped_app.app_context():
+        article_id = db.session.scalar(select(Article.id).where(Article.slug == "reset-your-password"))
+        engine = db.engine
+    before = _views(shipped_app, "reset-your-password")
+    written = threading.Event()
+
+    def on_commit(connection):
+        written.set()
+    event.listen(engine, "commit", on_commit)
+    try:
+        for _ in range(FLUSH_BATCH):
+            counter.view(article_id)
+        assert written.wait(timeout=60), "the writer thread did not write the waiting batch"
+    finally:
+        event.remove(engine, "commit", on_commit)
+        counter.close()
+    assert _views(shipped_app, "reset-your-password") == before + FLUSH_BATCH and counter.pending == 0
 
 
 def _refs(html: str) -> set[str]:
