@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from portal.analytics import LoggedSearch, ReadCounter
 from portal.analytics.models import SearchLog
@@ -120,19 +121,18 @@ def test_a_waiting_batch_is_written_by_the_background_writer_without_waiting_for
     counter = ReadCounter(shipped_app, flush_seconds=3600, background=True)
     with shipped_app.app_context():
         article_id = db.session.scalar(select(Article.id).where(Article.slug == "reset-your-password"))
-        engine = db.engine
     before = _views(shipped_app, "reset-your-password")
     written = threading.Event()
 
-    def on_commit(connection):
+    def on_commit(session):  # after the commit landed (the engine's "commit" event comes before it)
         written.set()
-    event.listen(engine, "commit", on_commit)
+    event.listen(Session, "after_commit", on_commit)
     try:
         for _ in range(FLUSH_BATCH):
             counter.view(article_id)
         assert written.wait(timeout=60), "the writer thread did not write the waiting batch"
     finally:
-        event.remove(engine, "commit", on_commit)
+        event.remove(Session, "after_commit", on_commit)
         counter.close()
     assert _views(shipped_app, "reset-your-password") == before + FLUSH_BATCH and counter.pending == 0
 
