@@ -14,7 +14,6 @@ from markdown_it import MarkdownIt
 
 from accessibility.readability import CODE_PLACEHOLDER
 
-
 MAX_BODY_CHARS = 1_000_000  # the file format's own limit (portal.kb.files.MAX_FILE_BYTES)
 
 MAX_INLINE_CHARS = 4000  # longer paragraphs are parsed in pieces (see _inline_in_pieces)

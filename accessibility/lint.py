@@ -45,10 +45,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
 
+from accessibility.blocks import Inline, is_decorative, normalize_body, parse
+from accessibility.colours import COLOUR_ONLY, mentions_colour
 from accessibility.readability import (
     CJK_LANGUAGES,
     CODE_PLACEHOLDER,
@@ -62,9 +64,6 @@ from accessibility.readability import (
     text_stats,
     words,
 )
-
-from accessibility.blocks import Inline, is_decorative, normalize_body, parse
-from accessibility.colours import COLOUR_ONLY, mentions_colour
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +136,10 @@ def _format_number(text: str, ui_lang: str) -> str:
 
     try:
         number = Decimal(text)
-        places = max(0, -number.as_tuple().exponent)
+        exponent = number.as_tuple().exponent
+        if not isinstance(exponent, int):  # NaN or Infinity: not a number a reader would see
+            return text
+        places = max(0, -exponent)
         pattern = "#,##0" + ("." + "0" * places if places else "")
         return format_decimal(number, format=pattern, locale=Locale.parse(ui_lang, sep="-"))
     except (InvalidOperation, ValueError, TypeError, UnknownLocaleError):
@@ -390,9 +392,10 @@ def _rule_tables(tokens, blocks: list[Inline], lines: list[str], out: list[Findi
                        "delimiter row (| --- | --- |) under it, so it becomes a table with column headers.")))
     for block in blocks:
         for text, line in block.loose_text:
-            if _RAW_TABLE.search(text):
+            raw_table = _RAW_TABLE.search(text)
+            if raw_table:
                 out.append(_finding(
-                    "table-header", ERROR, line, _excerpt(text[_RAW_TABLE.search(text).start():]),
+                    "table-header", ERROR, line, _excerpt(text[raw_table.start():]),
                     N_("Raw HTML table: HTML is shown as text on the page. Use a Markdown table with a "
                        "header row (| Column | Column |, then | --- | --- |).")))
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 #: The placeholder the lint puts where inline code was (not a word character).
 CODE_PLACEHOLDER = "\ue000"
@@ -146,7 +147,7 @@ def syllables(word: str, lang: str) -> int:
     if strong:
         diphthongs = _NOT_HIATUS.get(lang, ())
         for group in groups:
-            for a, b in zip(group, group[1:]):
+            for a, b in pairwise(group):
                 if a in strong and b in strong and a + b not in diphthongs:
                     count += 1
     elif lang == "en" and count > 1:

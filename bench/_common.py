@@ -9,7 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import portal  # noqa: F401 - first, as in wsgi.py: it limits numpy's BLAS threads before numpy loads
+import portal  # noqa: E402, F401 - after the path is set; first, as in wsgi.py: it limits numpy's BLAS threads
+
 GNOME = ROOT.parent / "shared" / "corpora" / "gnome-help" / "kb_articles"
 
 

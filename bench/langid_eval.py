@@ -273,7 +273,7 @@ def print_timings(name, detector, items, langid) -> None:
         for line in lines:
             detector.detect(line, "en")  # warm caches
         durations, baseline = [], []
-        for line, text in zip(lines, cleaned):
+        for line, text in zip(lines, cleaned, strict=True):
             start = time.perf_counter_ns()
             detector.detect(line, "en")
             middle = time.perf_counter_ns()

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import temporary_app
+from bench._common import temporary_app  # noqa: E402 - once the project root is on the path
 
 
 def free_port() -> int:
@@ -76,7 +76,9 @@ def wrk_median(url: str, seconds: int, connections: int, repeat: int) -> tuple[f
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
-    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False).stdout.split()
+    children = subprocess.run(
+        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
     sizes = []
     for pid in children:
         status = Path(f"/proc/{pid}/status").read_text()

@@ -174,8 +174,11 @@ def semantic_gnome(args):
                 times.append((time.perf_counter() - started) * 1000)
             figures[mode] = times
             print(f"[semantic gnome] {mode:7} pipeline over {service.vectors.size()} passages: {summary(times)}")
-        print(f"[semantic gnome] hybrid/keyword: median {percentile(figures['hybrid'], .5) / percentile(figures['keyword'], .5):.2f}x, "
-              f"p95 {percentile(figures['hybrid'], .95) / percentile(figures['keyword'], .95):.2f}x")
+        print(
+            "[semantic gnome] hybrid/keyword: median "
+            f"{percentile(figures['hybrid'], 0.5) / percentile(figures['keyword'], 0.5):.2f}x, "
+            f"p95 {percentile(figures['hybrid'], 0.95) / percentile(figures['keyword'], 0.95):.2f}x"
+        )
 
 
 def semantic_synthetic(args):
@@ -226,7 +229,7 @@ def semantic_synthetic(args):
             done = time.perf_counter()
             embed_ms.append((middle - started) * 1000)
             search_ms.append((done - middle) * 1000)
-        total = [a + b for a, b in zip(embed_ms, search_ms)]
+        total = [a + b for a, b in zip(embed_ms, search_ms, strict=True)]
         print(f"[semantic synthetic] query embedding: {summary(embed_ms)}")
         print(f"[semantic synthetic] generation check + exact top-400 over {args.synthetic}: {summary(search_ms)}")
         print(f"[semantic synthetic] both: {summary(total)}")
@@ -236,12 +239,12 @@ def worker_memory():
     import subprocess
     import sys
 
-    code = ("import resource, sys; sys.path.insert(0, %r); from _common import temporary_app; "
+    code = (f"import resource, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from _common import temporary_app; "
             "app = temporary_app(); e = app.extensions['embedder']; "
             "import re; before = int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
             "e.embed_query('how do I reset my password'); "
             "after = int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
-            "print(before // 1024, after // 1024)") % str(ROOT / "bench")
+            "print(before // 1024, after // 1024)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     print(f"[semantic memory] web process RSS: {out[-2]} MB before the model, {out[-1]} MB with it loaded")
 

@@ -18,6 +18,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import sacrebleu
+
     from portal.db import db
     from portal.kb.files import read_article
     from portal.translation.engines.bergamot import BergamotEngine

@@ -52,8 +52,8 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
         JSON_SORT_KEYS=False,
     )
 
-    from portal.db import db
     from portal import models  # noqa: F401  (registers every table with the metadata)
+    from portal.db import db
 
     db.init_app(app)
 

@@ -193,7 +193,9 @@ def translations_install(files: tuple[Path, ...]) -> None:
             click.echo(f"error: {exc}", err=True)
             failed = True
             continue
-        click.echo(f"installed {package.pair} ({package.from_name} -> {package.to_name}, version {package.package_version})")
+        click.echo(
+            f"installed {package.pair} ({package.from_name} -> {package.to_name}, version {package.package_version})"
+        )
     if failed:
         sys.exit(1)
 

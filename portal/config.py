@@ -159,7 +159,9 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
         values[name] = _coerce(name, value)
     settings = replace(Settings(), **values)
     if settings.embeddings not in EMBEDDING_ENGINES:
-        raise ValueError(f"PORTAL_EMBEDDINGS must be one of {', '.join(EMBEDDING_ENGINES)}, not {settings.embeddings!r}")
+        raise ValueError(
+            f"PORTAL_EMBEDDINGS must be one of {', '.join(EMBEDDING_ENGINES)}, not {settings.embeddings!r}"
+        )
     if settings.default_language not in settings.languages:
         raise ValueError(
             f"default language {settings.default_language!r} is not among the enabled "

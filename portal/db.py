@@ -6,7 +6,7 @@ SQLite (default) and PostgreSQL alike.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -31,7 +31,7 @@ db = SQLAlchemy(model_class=Base)
 
 def utcnow() -> datetime:
     """Timezone-aware current time (stored as UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @event.listens_for(Engine, "connect")

@@ -55,5 +55,7 @@ def lint_errors(version) -> list:
     from portal.studio.workflow import latest
 
     draft = latest(version)
-    findings = lint_markdown(draft.body if draft else version.body, version.lang, draft.title if draft else version.title)
+    findings = lint_markdown(
+        draft.body if draft else version.body, version.lang, draft.title if draft else version.title
+    )
     return [f for f in findings if f.severity == "error"]

@@ -37,8 +37,9 @@ def migrated_db_template(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("template")
     app = _make_app(data_dir)
     with app.app_context():
-        from portal.db import db
         from sqlalchemy import text
+
+        from portal.db import db
 
         upgrade()
         # Fold the WAL into the main file so a plain file copy is complete.

@@ -463,8 +463,13 @@ EVERY_MESSAGE_EN = "\n\n".join([
     SPANISH_PARAGRAPH,
     "Press the red button.",
 ]) + "\n"
-EVERY_MESSAGE_ZH = ("## 步骤\n\n" + "请先打开设置页面然后选择账户安全选项再点击修改密码按钮接着输入当前密码和新密码最后保存更改并重新登录系统以确认新的密码已经生效" * 5
-                    + "。\n")
+EVERY_MESSAGE_ZH = (
+    "## 步骤\n\n"
+    + "请先打开设置页面然后选择账户安全选项再点击修改密码按钮接着输入当前密码和新密码"
+    "最后保存更改并重新登录系统以确认新的密码已经生效"
+    * 5
+    + "。\n"
+)
 
 
 def _lint_templates() -> set[str]:

@@ -48,9 +48,27 @@ def test_source_strings_are_all_extracted(tmp_path):
 
     output = tmp_path / "extracted.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(output),
-         "--no-location", "--omit-header", "--sort-output", "."],
-        cwd=PROJECT_ROOT, capture_output=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(output),
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            ".",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        check=True,
     )
     with open(output, "rb") as handle:
         extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}

@@ -10,8 +10,8 @@ from portal.jobs import run_pending
 from portal.support.models import Ticket
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.service import TranslationService
-from tests.support.mail import smtp_server
 from tests.support import web
+from tests.support.mail import smtp_server
 from tests.support.web import csrf
 
 PASSWORD = "correct horse battery staple"
@@ -70,8 +70,10 @@ def test_round_trip_with_translation_both_ways(desk):
         assert re.search(r"(?i)charged.*twice|twice", view)  # the machine translation into English
         assert "cobrança duplicada" in view  # the context captured at submission
         token = csrf(view)
-        preview = agent.post(f"/desk/tickets/{ticket['id']}/preview",
-                             data={"csrf_token": token, "body": "We refunded the second charge today.", "reply_lang": "en"})
+        preview = agent.post(
+            f"/desk/tickets/{ticket['id']}/preview",
+            data={"csrf_token": token, "body": "We refunded the second charge today.", "reply_lang": "en"},
+        )
         html = preview.get_data(as_text=True)
         translation = re.search(r'<textarea id="translation"[^>]*>([^<]+)</textarea>', html).group(1)
         assert re.search(r"(?i)reembols|cobran", translation), translation
@@ -108,8 +110,10 @@ def test_no_engine_for_the_pair_is_said_before_sending(desk):
                          data={"csrf_token": csrf(view), "body": "Please reset your password.", "reply_lang": "en"})
     assert refused.status_code == 400
     # Replying in the customer's own language works without translation.
-    sent = agent.post(f"/desk/tickets/{ticket['id']}/reply",
-                      data={"csrf_token": csrf(view), "body": "Bitte setzen Sie Ihr Passwort zurück.", "reply_lang": "de"})
+    sent = agent.post(
+        f"/desk/tickets/{ticket['id']}/reply",
+        data={"csrf_token": csrf(view), "body": "Bitte setzen Sie Ihr Passwort zurück.", "reply_lang": "de"},
+    )
     assert sent.status_code == 303
 
 
@@ -120,7 +124,9 @@ def test_notes_assignment_status_and_filters(desk):
     token = csrf(agent.get(f"/desk/tickets/{ticket['id']}").get_data(as_text=True))
     with desk.app_context():
         me = db.session.scalar(select(Ticket)).id
-    agent.post(f"/desk/tickets/{ticket['id']}/note", data={"csrf_token": token, "note": "Customer is on the yearly plan."})
+    agent.post(
+        f"/desk/tickets/{ticket['id']}/note", data={"csrf_token": token, "note": "Customer is on the yearly plan."}
+    )
     agent.post(f"/desk/tickets/{ticket['id']}/assign", data={"csrf_token": token, "assignee": "1"})
     agent.post(f"/desk/tickets/{ticket['id']}/status", data={"csrf_token": token, "status": "solved"})
     assert ticket["reference"] in agent.get("/desk/?status=solved&assigned=me").get_data(as_text=True)

@@ -146,7 +146,9 @@ class Portal:
     def _sign_in_again(self, role: str) -> None:
         client = self.clients[role]
         page = client.get("/desk/login").get_data(as_text=True)
-        client.post("/desk/login", data={"csrf_token": csrf(page), "email": f"{role}@example.org", "password": PASSWORD})
+        client.post(
+            "/desk/login", data={"csrf_token": csrf(page), "email": f"{role}@example.org", "password": PASSWORD}
+        )
         self.csrf[role] = self._token(client)
 
 
@@ -247,9 +249,13 @@ def test_oversized_bodies_are_refused_before_they_are_read(portal):
     page = portal.send("anonymous", "POST", "/en/contact", form={"message": big, "email": "a@example.org"})
     assert page.status_code == 413 and 'lang="en"' in page.get_data(as_text=True)
     for role in ("anonymous", "admin"):
-        malformed = portal.send(role, "POST", "/studio/articles/reset-your-password/en/images",
-                                body=b"--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a\x00.png\"\r\n\r\n",
-                                content_type="multipart/form-data; boundary=b")
+        malformed = portal.send(
+            role,
+            "POST",
+            "/studio/articles/reset-your-password/en/images",
+            body=b'--b\r\nContent-Disposition: form-data; name="image"; filename="a\x00.png"\r\n\r\n',
+            content_type="multipart/form-data; boundary=b",
+        )
         assert malformed.status_code in (302, 400, 413)
 
 

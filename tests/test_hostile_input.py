@@ -48,8 +48,19 @@ def test_desk_shows_a_ticket_whose_context_has_a_detection_confidence(portal):
     assert "English, 93&nbsp;%" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("address", ["a,b,c@evil.example", "a@b.org, c@d.org", "Name <a@b.org>", "a@b.org\nBcc: c@d.org",
-                                     "a b@example.org", "\"a\"@example.org", "a@localhost", "a..b@example.org"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a,b,c@evil.example",
+        "a@b.org, c@d.org",
+        "Name <a@b.org>",
+        "a@b.org\nBcc: c@d.org",
+        "a b@example.org",
+        '"a"@example.org',
+        "a@localhost",
+        "a..b@example.org",
+    ],
+)
 def test_a_ticket_takes_exactly_one_plain_email_address(portal, address):
     response = portal.test_client().post("/api/v1/tickets", json={"message": "Help me please", "email": address})
     assert response.status_code == 422

@@ -51,7 +51,9 @@ def test_public_pages_are_served_from_memory_until_the_knowledge_base_changes(sh
     with shipped_app.app_context():
         engine = db.engine
     queries = []
-    listener = lambda *args: queries.append(1)
+
+    def listener(*args):
+        queries.append(1)
     event.listen(engine, "before_cursor_execute", listener)
     try:
         hit = client.get("/en/")

@@ -6,13 +6,23 @@ from sqlalchemy import func, select
 
 from portal.kb.files import read_article
 from portal.kb.models import KIND_HUMAN, KIND_SOURCE, Article, ArticleVersion, Revision
-from portal.kb.transfer import import_directory, export_directory
+from portal.kb.transfer import export_directory, import_directory
 from tests.conftest import GNOME_CORPUS, SHIPPED_KB, write_article
 
 
 def small_kb(root):
-    write_article(root, "reset-password", "en", "Reset your password", "## Steps\n\n1. Open **Settings**.\n",
-                  summary="Get back in.", category="sign-in", tags=["password"], source_url="https://example.org/a", license="CC-BY-4.0")
+    write_article(
+        root,
+        "reset-password",
+        "en",
+        "Reset your password",
+        "## Steps\n\n1. Open **Settings**.\n",
+        summary="Get back in.",
+        category="sign-in",
+        tags=["password"],
+        source_url="https://example.org/a",
+        license="CC-BY-4.0",
+    )
     write_article(root, "reset-password", "es", "Restablecer la contraseña", "## Pasos\n\n1. Abra **Ajustes**.\n",
                   translation_of="en", category="sign-in")
     write_article(root, "billing", "en", "Billing", "Invoices.\n", status="draft")
@@ -38,8 +48,18 @@ def test_reimport_is_idempotent_and_updates_only_changed_files(session, tmp_path
     import_directory(session, kb)
     again = import_directory(session, kb)
     assert again.created == [] and again.updated == [] and again.unchanged == 3
-    write_article(kb, "reset-password", "en", "Reset your password", "## Steps\n\n1. Open **Settings** now.\n",
-                  summary="Get back in.", category="sign-in", tags=["password"], source_url="https://example.org/a", license="CC-BY-4.0")
+    write_article(
+        kb,
+        "reset-password",
+        "en",
+        "Reset your password",
+        "## Steps\n\n1. Open **Settings** now.\n",
+        summary="Get back in.",
+        category="sign-in",
+        tags=["password"],
+        source_url="https://example.org/a",
+        license="CC-BY-4.0",
+    )
     third = import_directory(session, kb)
     assert third.updated == ["reset-password/en"] and third.unchanged == 2
     version = session.scalar(select(Article).where(Article.slug == "reset-password")).version("en")

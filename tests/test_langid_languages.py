@@ -187,10 +187,17 @@ def test_a_mixed_query_reports_both_languages(everything, text, lang, secondary,
     assert (detection.lang, detection.secondary, detection.secondary_words) == (lang, secondary, words)
 
 
-@pytest.mark.parametrize("text", [
-    *UI_SENTENCES.values(), "我忘记了密码，无法登录我的账户。", "パスワードを忘れてしまい、アカウントにログインできません。",
-    "Where can I find my invoices?", "password", "Mot de passe oublié",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *UI_SENTENCES.values(),
+        "我忘记了密码，无法登录我的账户。",
+        "パスワードを忘れてしまい、アカウントにログインできません。",
+        "Where can I find my invoices?",
+        "password",
+        "Mot de passe oublié",
+    ],
+)
 def test_one_language_reports_no_second(everything, text):
     detection = everything.detect(text)
     assert (detection.secondary, detection.secondary_words) == (None, ())

@@ -46,7 +46,9 @@ def test_code_fences_are_not_mistaken_for_headings():
 
 
 def test_relative_article_links_point_at_article_route():
-    html = render("See [other](../other-article/) and [sec](../x/#part).", article_url=lambda s, f: f"/es/articles/{s}{f}")
+    html = render(
+        "See [other](../other-article/) and [sec](../x/#part).", article_url=lambda s, f: f"/es/articles/{s}{f}"
+    )
     assert 'href="/es/articles/other-article"' in html
     assert 'href="/es/articles/x#part"' in html
 

@@ -14,7 +14,9 @@ def _queries(app, path: str) -> int:
     with app.app_context():
         engine = db.engine
     seen: list[str] = []
-    listener = lambda conn, cursor, statement, *rest: seen.append(statement)
+
+    def listener(conn, cursor, statement, *rest):
+        seen.append(statement)
     event.listen(engine, "before_cursor_execute", listener)
     try:
         assert app.test_client().get(path).status_code == 200
@@ -27,8 +29,16 @@ def _import(app, root, count: int) -> None:
     for i in range(count):
         write_article(root, f"printer-{i:02d}", "en", f"Printer problem {i}", "Restart it.\n",
                       category="printing", status="published")
-        write_article(root, f"printer-{i:02d}", "es", f"Problema de impresora {i}", "Reinícielo.\n", translation_of="en",
-                      category="printing", status="published")
+        write_article(
+            root,
+            f"printer-{i:02d}",
+            "es",
+            f"Problema de impresora {i}",
+            "Reinícielo.\n",
+            translation_of="en",
+            category="printing",
+            status="published",
+        )
     with app.app_context():
         report, _ = import_knowledge_base(db.session, root)
         assert not report.errors

@@ -11,9 +11,17 @@ from tests.conftest import write_article
 @pytest.fixture
 def kb_app(app, tmp_path):
     kb = tmp_path / "kb"
-    write_article(kb, "reset-password", "en", "Reset your password",
-                  "## Steps\n\n1. Open [account settings](../account/).\n\n<script>alert(1)</script>\n",
-                  summary="Get back in.", category="sign-in", source_url="https://example.org/orig", license="CC-BY-SA-3.0")
+    write_article(
+        kb,
+        "reset-password",
+        "en",
+        "Reset your password",
+        "## Steps\n\n1. Open [account settings](../account/).\n\n<script>alert(1)</script>\n",
+        summary="Get back in.",
+        category="sign-in",
+        source_url="https://example.org/orig",
+        license="CC-BY-SA-3.0",
+    )
     write_article(kb, "reset-password", "es", "Restablecer la contraseña", "## Pasos\n\nTexto.\n",
                   translation_of="en", category="sign-in")
     write_article(kb, "account", "en", "Your account", "About accounts.\n", category="account")
@@ -130,8 +138,13 @@ def test_secret_key_is_generated_once_and_persisted(make_app):
     assert key_file.stat().st_mode & 0o777 == 0o600
     from portal import create_app
 
-    again = create_app({"data_dir": first.config["SETTINGS"].data_dir, "search_index_dir": first.config["SETTINGS"].search_index_dir,
-                        "testing": True})
+    again = create_app(
+        {
+            "data_dir": first.config["SETTINGS"].data_dir,
+            "search_index_dir": first.config["SETTINGS"].search_index_dir,
+            "testing": True,
+        }
+    )
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"] and len(first.config["SECRET_KEY"]) > 40
 
 

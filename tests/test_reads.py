@@ -48,12 +48,16 @@ def test_a_search_and_the_articles_it_opens_commit_nothing_until_the_flush(index
     commits = []
     with shipped_app.app_context():
         engine = db.engine
-    listener = lambda connection: commits.append(1)
+
+    def listener(connection):
+        commits.append(1)
     event.listen(engine, "commit", listener)
     try:
         page = client.get("/en/search?q=password")
         assert page.status_code == 200
-        ref = re.search(r"/en/articles/reset-your-password\?s=([A-Za-z0-9_-]{12})", page.get_data(as_text=True)).group(1)
+        ref = re.search(r"/en/articles/reset-your-password\?s=([A-Za-z0-9_-]{12})", page.get_data(as_text=True)).group(
+            1
+        )
         for _ in range(3):  # the first renders the page, the others are served from memory: all count
             assert client.get(f"/en/articles/reset-your-password?s={ref}").status_code == 200
         assert client.get("/api/v1/search?q=password&lang=en").status_code == 200
@@ -106,7 +110,8 @@ def test_the_buffer_is_bounded_and_a_normal_exit_writes_it(shipped_app, tmp_path
     settings = shipped_app.config["SETTINGS"]
     script = textwrap.dedent(f"""
         from portal import create_app
-        app = create_app({{"data_dir": {str(settings.data_dir)!r}, "search_index_dir": {str(settings.search_index_dir)!r},
+        app = create_app({{"data_dir": {str(settings.data_dir)!r},
+                           "search_index_dir": {str(settings.search_index_dir)!r},
                            "embeddings": "none", "testing": True}})
         for _ in range(7):
             app.extensions["read_counter"].view({article_id})

@@ -5,8 +5,9 @@ import csv
 import io
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import insert, select
@@ -21,12 +22,12 @@ from portal.kb.service import save_version
 from portal.kb.transfer import import_directory
 from portal.support.service import NewTicket, create_ticket
 from portal.web.studio_reports import csv_cell, new_article_url
-from tests.support import web
 from tests.conftest import write_article
+from tests.support import web
 
 PASSWORD = "correct horse battery staple"
 LANGUAGES = ("en", "es", "ar")
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 
@@ -43,7 +44,9 @@ def search(session, query, lang, results=0, days_ago=0.0, opened=None, times=1):
 
 def vote(session, slug, lang, yes, no, days_ago=0.0):
     for helpful in [True] * yes + [False] * no:
-        session.add(ArticleVote(slug=slug, lang=lang, helpful=helpful, created_at=NOW - timedelta(days=days_ago, minutes=1)))
+        session.add(
+            ArticleVote(slug=slug, lang=lang, helpful=helpful, created_at=NOW - timedelta(days=days_ago, minutes=1))
+        )
 
 
 def ticket(app, session, message, language, context, days_ago=0.0):
@@ -58,7 +61,9 @@ def seeded(make_app, tmp_path):
     app = make_app(languages=LANGUAGES)
     root = tmp_path / "kb"
     write_article(root, "reset-password", "en", "Reset your password", "## Steps\n\nDo it.\n", category="account")
-    write_article(root, "reset-password", "es", "Restablecer la contraseña", "## Pasos\n\nHazlo.\n", translation_of="en")
+    write_article(
+        root, "reset-password", "es", "Restablecer la contraseña", "## Pasos\n\nHazlo.\n", translation_of="en"
+    )
     write_article(root, "charged-twice", "en", "Charged twice", "Refunds.\n", category="billing")
     write_article(root, "export-data", "en", "Export your data", "Export.\n")
     write_article(root, "export-data", "es", "Exportar tus datos", "Exportar.\n", translation_of="en")
@@ -107,9 +112,23 @@ def seeded(make_app, tmp_path):
         vote(session, "export-data", "en", yes=0, no=2)  # too few answers
 
         ticket(app, session, "I want to cancel my plan please.", "en", {"query": "cancel my plan", "query_lang": "en"})
-        ticket(app, session, "How do I cancel my plan now?", "en", {"query": "Cancel my plan", "query_lang": "en"}, days_ago=1)
+        ticket(
+            app,
+            session,
+            "How do I cancel my plan now?",
+            "en",
+            {"query": "Cancel my plan", "query_lang": "en"},
+            days_ago=1,
+        )
         ticket(app, session, "Me cobraron dos veces la factura.", "es", {"query": "factura duplicada"}, days_ago=2)
-        ticket(app, session, "Something old happened here.", "en", {"query": "old question", "query_lang": "en"}, days_ago=10)
+        ticket(
+            app,
+            session,
+            "Something old happened here.",
+            "en",
+            {"query": "old question", "query_lang": "en"},
+            days_ago=10,
+        )
         ticket(app, session, "No context at all in this one.", "en", {})
         session.commit()
     return app
@@ -166,8 +185,18 @@ def test_grouping_is_fast_for_ten_thousand_searches(make_app):
     rows = []
     for n in range(10_000):
         query = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
-        rows.append({"query": query, "query_lang": rng.choice(LANGUAGES), "ui_lang": "en", "results": 0 if n % 2 else 3,
-                     "created_at": NOW - timedelta(minutes=n), "confidence": 0.9, "detection_rule": "model", "source": "page"})
+        rows.append(
+            {
+                "query": query,
+                "query_lang": rng.choice(LANGUAGES),
+                "ui_lang": "en",
+                "results": 0 if n % 2 else 3,
+                "created_at": NOW - timedelta(minutes=n),
+                "confidence": 0.9,
+                "detection_rule": "model",
+                "source": "page",
+            }
+        )
     with app.app_context():
         db.session.execute(insert(SearchLog), rows)
         db.session.commit()
@@ -183,7 +212,7 @@ def test_searches_per_language_per_day(seeded):
         since = reports.period_start(30)
         rows = reports.searches_per_language_per_day(db.session, since)
         days, series = reports.daily_series(rows, since)
-    assert len(days) == 30 and days[-1] == datetime.now(timezone.utc).date()
+    assert len(days) == 30 and days[-1] == datetime.now(UTC).date()
     assert sum(r.count for r in rows if r.lang == "es") == 4
     assert sum(r.count for r in rows if r.lang == "en") == 7 + 2 + 2 + 3
     assert list(series)[0] == "en"  # most searched first
@@ -275,7 +304,9 @@ def test_line_chart_distinguishes_series_without_colour():
                          series_langs={"Español": "es"}, id_prefix="daily"))
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert svg.count("<polyline") == 2 and 'stroke-dasharray="9 4"' in svg  # second series is dashed
-    assert ">English</tspan>" in svg and ">2</tspan>" in svg and '<tspan lang="es">Español</tspan>' in svg  # direct labels
+    assert (
+        ">English</tspan>" in svg and ">2</tspan>" in svg and '<tspan lang="es">Español</tspan>' in svg
+    )  # direct labels
     assert ">1<" in svg and ">3<" in svg  # axis and value labels
 
 
@@ -320,14 +351,18 @@ def test_page_sections_charts_and_tables(seeded):
     outline = _Outline()
     outline.feed(html)
     assert outline.headings.count(1) == 1 and outline.headings[0] == 1
-    assert all(b - a <= 1 for a, b in zip(outline.headings, outline.headings[1:]))  # no skipped level
+    assert all(b - a <= 1 for a, b in pairwise(outline.headings))  # no skipped level
     assert len(outline.ids) == len(set(outline.ids)), [i for i in outline.ids if outline.ids.count(i) > 1]
     assert outline.tables == outline.captions == 7 and outline.unscoped_th == 0
     assert html.count('class="table-scroll" role="region" tabindex="0" aria-labelledby=') == 7
     for section in ("searches", "content-gaps", "ticket-queries", "most-viewed", "least-helpful", "coverage",
                     "self-service"):
         svg = _svg(html, f"{section}-chart")
-        assert 'role="img"' in svg and f'<title id="{section}-chart-title">' in svg and f'<desc id="{section}-chart-desc">' in svg
+        assert (
+            'role="img"' in svg
+            and f'<title id="{section}-chart-title">' in svg
+            and f'<desc id="{section}-chart-desc">' in svg
+        )
         assert f'id="{section}-table"' in html
         assert f'href="/studio/reports/{section}.csv?days=30"' in html
 
@@ -392,7 +427,11 @@ def test_csv_exports(seeded):
         assert response.status_code == 200, name
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         disposition = response.headers["Content-Disposition"]
-        assert disposition.startswith("attachment; filename=") and f"{name}-" in disposition and disposition.endswith('.csv"')
+        assert (
+            disposition.startswith("attachment; filename=")
+            and f"{name}-" in disposition
+            and disposition.endswith('.csv"')
+        )
         assert len(_csv(response)) >= 2, name
     gaps = _csv(client.get("/studio/reports/content-gaps.csv?days=30"))
     assert gaps[0] == ["Query", "Language", "Searches", "Variants", "Last seen (UTC)"]

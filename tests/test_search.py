@@ -24,7 +24,9 @@ def extra_articles(root):
                   "Wenn Sie Ihr Passwort vergessen haben, können Sie es zurücksetzen.\n", category="sign-in")
     write_article(root, "parol", "ru", "Восстановление пароля", "Как восстановить забытые пароли учётной записи.\n",
                   category="sign-in")
-    write_article(root, "mima", "zh-Hans", "重置密码", "如果您忘记了密码，可以在登录页面重置密码。\n", category="sign-in")
+    write_article(
+        root, "mima", "zh-Hans", "重置密码", "如果您忘记了密码，可以在登录页面重置密码。\n", category="sign-in"
+    )
     return root
 
 

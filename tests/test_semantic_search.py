@@ -141,7 +141,7 @@ def test_content_gaps_group_the_same_need_across_languages(semantic_app):
         plain = zero_result_groups(db.session)
     password = next(g for g in gaps if g.query == "forgot password")
     assert password.count >= 4 and {"en", "es", "zh-Hans"} <= set(password.languages)
-    assert dict(zip(password.variants, password.variant_langs))["忘记密码"] == "zh-Hans"
+    assert dict(zip(password.variants, password.variant_langs, strict=True))["忘记密码"] == "zh-Hans"
     assert not any("printer paper jam" in g.variants or "reembolso" in g.variants for g in gaps if g is password)
     assert len([g for g in plain if "password" in g.query or g.lang != "en"]) >= 3  # without vectors: apart
 
@@ -218,7 +218,9 @@ def test_passages_follow_sections_and_stay_within_the_window():
 
 
 def test_link_lists_are_not_passage_content():
-    body = "## Related articles\n\n- [Reset your password](../reset-your-password/)\n\n## Steps\n\nDo [this](../x/) now.\n"
+    body = (
+        "## Related articles\n\n- [Reset your password](../reset-your-password/)\n\n## Steps\n\nDo [this](../x/) now.\n"
+    )
     texts = [p.text for p in passages_for("T", "", body)]
     assert "Reset your password" not in " ".join(texts) and any("Do this now." in t for t in texts)
 
@@ -368,7 +370,9 @@ def test_a_web_process_looks_for_new_passage_vectors_at_most_every_check_interva
     with app.app_context():
         engine = db.engine
     statements = []
-    listener = lambda conn, cursor, statement, *rest: statements.append(statement)
+
+    def listener(conn, cursor, statement, *rest):
+        statements.append(statement)
     event.listen(engine, "before_cursor_execute", listener)
     try:
         patient = DatabaseVectorIndex(engine.connect, "model", 4, check_every=3600)

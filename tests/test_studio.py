@@ -11,8 +11,8 @@ from portal.kb.models import Article
 from portal.search import SearchQuery, search_service
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.service import TranslationService
-from tests.support.engines import CountingEngine
 from tests.support import web
+from tests.support.engines import CountingEngine
 from tests.support.web import csrf
 
 PASSWORD = "writers write every day"
@@ -54,9 +54,17 @@ def test_writer_journey_lint_review_publish_search_translate_and_paragraph_stale
     sign_in(wanda, "wanda@example.org")
     sign_in(walt, "walt@example.org")
     page = wanda.get("/studio/articles/new").get_data(as_text=True)
-    created = wanda.post("/studio/articles/new", data={"csrf_token": csrf(page), "title": "Change your password",
-                                                      "slug": "change-password", "lang": "en", "summary": "Pick a new one.",
-                                                      "body": BODY})
+    created = wanda.post(
+        "/studio/articles/new",
+        data={
+            "csrf_token": csrf(page),
+            "title": "Change your password",
+            "slug": "change-password",
+            "lang": "en",
+            "summary": "Pick a new one.",
+            "body": BODY,
+        },
+    )
     assert created.status_code == 303
     editor = wanda.get("/studio/articles/change-password/en/edit").get_data(as_text=True)
     assert "image-alt" in editor or "alt" in editor  # the lint shows the missing alt text
@@ -64,7 +72,10 @@ def test_writer_journey_lint_review_publish_search_translate_and_paragraph_stale
     wanda.post("/studio/articles/change-password/en/submit", data={"csrf_token": token})
     own = wanda.post("/studio/articles/change-password/en/review", data={"csrf_token": token, "decision": "approve"})
     assert "problem=own_revision" in own.headers["Location"]
-    walt.post("/studio/articles/change-password/en/review", data={"csrf_token": csrf(walt.get("/studio/").get_data(as_text=True)), "decision": "approve"})
+    walt.post(
+        "/studio/articles/change-password/en/review",
+        data={"csrf_token": csrf(walt.get("/studio/").get_data(as_text=True)), "decision": "approve"},
+    )
     blocked = wanda.post("/studio/articles/change-password/en/publish", data={"csrf_token": token})
     assert "problem=lint_errors" in blocked.headers["Location"]
 
@@ -75,7 +86,10 @@ def test_writer_journey_lint_review_publish_search_translate_and_paragraph_stale
         "body": fixed, "base_revision": "1"})
     assert saved.status_code == 303
     wanda.post("/studio/articles/change-password/en/submit", data={"csrf_token": token})
-    walt.post("/studio/articles/change-password/en/review", data={"csrf_token": csrf(walt.get("/studio/").get_data(as_text=True)), "decision": "approve"})
+    walt.post(
+        "/studio/articles/change-password/en/review",
+        data={"csrf_token": csrf(walt.get("/studio/").get_data(as_text=True)), "decision": "approve"},
+    )
     published = wanda.post("/studio/articles/change-password/en/publish", data={"csrf_token": token})
     assert "done=publish" in published.headers["Location"]
     with studio.app_context():
@@ -93,7 +107,10 @@ def test_writer_journey_lint_review_publish_search_translate_and_paragraph_stale
         "csrf_token": token, "action": "save", "title": "Change your password", "summary": "Pick a new one.",
         "body": edited, "base_revision": "2"})
     wanda.post("/studio/articles/change-password/en/submit", data={"csrf_token": token})
-    walt.post("/studio/articles/change-password/en/review", data={"csrf_token": csrf(walt.get("/studio/").get_data(as_text=True)), "decision": "approve"})
+    walt.post(
+        "/studio/articles/change-password/en/review",
+        data={"csrf_token": csrf(walt.get("/studio/").get_data(as_text=True)), "decision": "approve"},
+    )
     wanda.post("/studio/articles/change-password/en/publish", data={"csrf_token": token})
     studio.engine.seen.clear()
     with studio.app_context():
@@ -146,7 +163,9 @@ def test_only_writers_reach_the_studio_even_by_forged_post(studio):
     sign_in(agent, "agnes@example.org")
     assert agent.get("/studio/").status_code == 403
     token = csrf(agent.get("/en/contact").get_data(as_text=True))
-    forged = agent.post("/studio/articles/new", data={"csrf_token": token, "title": "X", "slug": "x", "lang": "en", "body": "x"})
+    forged = agent.post(
+        "/studio/articles/new", data={"csrf_token": token, "title": "X", "slug": "x", "lang": "en", "body": "x"}
+    )
     assert forged.status_code == 403
     assert customer.post("/studio/preview", data={"body": "x"}).status_code in (302, 400)
     with studio.app_context():
@@ -157,8 +176,10 @@ def test_live_preview_is_the_publishing_renderer_and_lints(studio):
     wanda = studio.test_client()
     sign_in(wanda, "wanda@example.org")
     token = csrf(wanda.get("/studio/").get_data(as_text=True))
-    result = wanda.post("/studio/preview", data={"csrf_token": token, "lang": "en",
-                                                 "body": "# Big\n\n<script>x()</script> [click here](../a/)"}).get_json()
+    result = wanda.post(
+        "/studio/preview",
+        data={"csrf_token": token, "lang": "en", "body": "# Big\n\n<script>x()</script> [click here](../a/)"},
+    ).get_json()
     assert "<script>" not in result["html"] and "<h2" in result["html"]
     rules = {f["rule"] for f in result["findings"]}
     assert {"multiple-h1", "link-text"} <= rules
@@ -178,7 +199,9 @@ def test_image_uploads_require_alt_text_and_are_checked_by_content(studio):
     wanda = studio.test_client()
     sign_in(wanda, "wanda@example.org")
     token = csrf(wanda.get("/studio/articles/new").get_data(as_text=True))
-    wanda.post("/studio/articles/new", data={"csrf_token": token, "title": "Images", "slug": "imgs", "lang": "en", "body": "x"})
+    wanda.post(
+        "/studio/articles/new", data={"csrf_token": token, "title": "Images", "slug": "imgs", "lang": "en", "body": "x"}
+    )
     assert upload(wanda, token, PNG).status_code == 400  # no alt text
     assert upload(wanda, token, b"x" * (2 * 1024 * 1024 + 10), alt="big").status_code == 413
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -186,7 +209,9 @@ def test_image_uploads_require_alt_text_and_are_checked_by_content(studio):
     assert upload(wanda, token, b"%PDF-1.4 not an image", name="fake.png", alt="Fake").status_code == 400
     good = upload(wanda, token, PNG, alt="The billing page")
     assert good.status_code == 200
-    snippet = re.search(r'value="(!\[The billing page\]\(/media/[0-9a-f]{32}\.png\))"', good.get_data(as_text=True)).group(1)
+    snippet = re.search(
+        r'value="(!\[The billing page\]\(/media/[0-9a-f]{32}\.png\))"', good.get_data(as_text=True)
+    ).group(1)
     decorative = upload(wanda, token, PNG, decorative="1").get_data(as_text=True)
     assert "![decorative](/media/" in decorative
     url = re.search(r"\((/media/[^)]+)\)", snippet).group(1)
@@ -214,8 +239,18 @@ def test_topic_and_tags_are_edited_in_the_editor_and_bad_input_saves_nothing(stu
         get_or_create_category(db.session, "account")
         db.session.commit()
     token = csrf(wanda.get("/studio/articles/new").get_data(as_text=True))
-    wanda.post("/studio/articles/new", data={"csrf_token": token, "title": "Invoices", "slug": "invoices", "lang": "en",
-                                             "body": "Find your invoices.\n", "category": "billing", "tags": "pdf, PDF , tax"})
+    wanda.post(
+        "/studio/articles/new",
+        data={
+            "csrf_token": token,
+            "title": "Invoices",
+            "slug": "invoices",
+            "lang": "en",
+            "body": "Find your invoices.\n",
+            "category": "billing",
+            "tags": "pdf, PDF , tax",
+        },
+    )
     editor = wanda.get("/studio/articles/invoices/en/edit").get_data(as_text=True)
     assert '<option value="billing" selected>' in editor and 'value="pdf, tax"' in editor
     saved = wanda.post("/studio/articles/invoices/en/edit", data={

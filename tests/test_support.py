@@ -20,10 +20,11 @@ from tests.support.web import csrf
 from tests.support.webhook import webhook_receiver
 
 
-
-
 def form_fields(html: str) -> dict:
-    return {"csrf_token": csrf(html), "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)}
+    return {
+        "csrf_token": csrf(html),
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1),
+    }
 
 
 @pytest.fixture
@@ -186,8 +187,12 @@ def test_api_validation_idempotency_and_messages(support_app):
     error = bad.get_json()["error"]
     assert error["code"] == "invalid" and set(error["fields"]) == {"message", "email"}
     assert client.post("/api/v1/tickets", data="not json").get_json()["error"]["code"] == "bad_json"
-    first = client.post("/api/v1/tickets", json={"message": "Hello, my plan is wrong."}, headers={"Idempotency-Key": "abc-1"})
-    again = client.post("/api/v1/tickets", json={"message": "Hello, my plan is wrong."}, headers={"Idempotency-Key": "abc-1"})
+    first = client.post(
+        "/api/v1/tickets", json={"message": "Hello, my plan is wrong."}, headers={"Idempotency-Key": "abc-1"}
+    )
+    again = client.post(
+        "/api/v1/tickets", json={"message": "Hello, my plan is wrong."}, headers={"Idempotency-Key": "abc-1"}
+    )
     assert first.status_code == 201 and again.status_code == 200
     assert first.get_json() == again.get_json()
     token = first.get_json()["token"]
@@ -274,7 +279,9 @@ def test_webhooks_are_signed_and_retried_without_losing_anything(make_app):
 def test_urgent_messages_get_priority_and_an_earlier_due_time(support_app):
     client = support_app.test_client()
     calm = create_via_api(client, message="How do I change the email address on my profile?").get_json()
-    angry = create_via_api(client, message="You charged me twice!!! I will call my lawyer if this is not fixed today.").get_json()
+    angry = create_via_api(
+        client, message="You charged me twice!!! I will call my lawyer if this is not fixed today."
+    ).get_json()
     with support_app.app_context():
         calm_ticket, angry_ticket = db.session.get(Ticket, calm["id"]), db.session.get(Ticket, angry["id"])
         assert angry_ticket.priority < calm_ticket.priority and angry_ticket.due_at < calm_ticket.due_at

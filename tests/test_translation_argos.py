@@ -50,18 +50,19 @@ def shifted(text: str) -> str:
 
 def expected(convert) -> str:
     c = convert
-    return f"""## {c('Reset your password')}
+    return f"""## {c("Reset your password")}
 
-{c('Open the ')}**{c('settings')}**{c(' page and ')}[{c('change it')}](../other-page/){c(' with ')}`portal reset`{c(' now. Then sign in again.')}
+{c("Open the ")}**{c("settings")}**{c(" page and ")}[{c("change it")}](../other-page/){c(" with ")}\
+`portal reset`{c(" now. Then sign in again.")}
 
-- {c('first item')}
-- {c('see ')}https://example.org/help{c(' for more')}
+- {c("first item")}
+- {c("see ")}https://example.org/help{c(" for more")}
 
-> **{c('Note:')}**{c(' keep ')}Helpdesk Portal{c(' open.')}
+> **{c("Note:")}**{c(" keep ")}Helpdesk Portal{c(" open.")}
 
-| {c('term')} | {c('meaning')} |
+| {c("term")} | {c("meaning")} |
 |---|---|
-| {c('cell one')} | {c('cell two')} |
+| {c("cell one")} | {c("cell two")} |
 
 ```
 keep me as is

@@ -53,8 +53,15 @@ def test_import_pretranslates_labels_and_refreshes_only_the_changed_paragraph(ma
                   "You will get an email when it is done."]
     write_article(kb, "pw", "en", "Change your password", "\n\n".join(paragraphs) + "\n\n`Helpdesk Portal` is ours.\n",
                   summary="Pick a new password.", category="sign-in")
-    write_article(kb, "pw", "es", "Cambiar la contraseña", "Abra los ajustes.\n\nElija una contraseña.\n\nRecibirá un correo.\n\n`Helpdesk Portal`.\n",
-                  translation_of="en", category="sign-in")
+    write_article(
+        kb,
+        "pw",
+        "es",
+        "Cambiar la contraseña",
+        "Abra los ajustes.\n\nElija una contraseña.\n\nRecibirá un correo.\n\n`Helpdesk Portal`.\n",
+        translation_of="en",
+        category="sign-in",
+    )
     with app.app_context():
         report, jobs = import_knowledge_base(db.session, kb)
         assert jobs == 1  # pt-BR only: es is human, ar has no engine
@@ -101,7 +108,14 @@ def test_human_segments_win_over_machine_output(make_app, tmp_path):
     app = make_app(languages=("en", "pt-BR"), translation_engines=("bergamot",))
     kb = tmp_path / "kb"
     write_article(kb, "x", "en", "Billing", "Open the billing page.\n\nPay your invoice.\n")
-    write_article(kb, "x", "pt-BR", "Cobrança humana", "Abra a página de cobrança (humano).\n\nPague a fatura (humano).\n", translation_of="en")
+    write_article(
+        kb,
+        "x",
+        "pt-BR",
+        "Cobrança humana",
+        "Abra a página de cobrança (humano).\n\nPague a fatura (humano).\n",
+        translation_of="en",
+    )
     write_article(kb, "y", "en", "Billing", "Open the billing page.\n\nSomething else entirely.\n")
     with app.app_context():
         import_knowledge_base(db.session, kb)

@@ -7,8 +7,10 @@ def template(text, glossary=()):
 
 
 def test_code_urls_autolinks_images_and_glossary_are_atomic():
-    t = template("Run `portal serve` on https://example.org/a?b=1, see <https://x.org> ![logo](l.png) in Helpdesk Portal.",
-                 glossary=("Helpdesk Portal",))
+    t = template(
+        "Run `portal serve` on https://example.org/a?b=1, see <https://x.org> ![logo](l.png) in Helpdesk Portal.",
+        glossary=("Helpdesk Portal",),
+    )
     assert t.text == "Run [[1]] on [[2]], see [[3]] [[4]] in [[5]]."
     assert t.atoms == {1: "`portal serve`", 2: "https://example.org/a?b=1", 3: "<https://x.org>",
                        4: "![logo](l.png)", 5: "Helpdesk Portal"}

@@ -127,7 +127,7 @@ def bar_chart(title: str, desc: str, labels: Sequence[str], values: Sequence[flo
             out.append(f'<rect x="{x0}" y="{_n(y)}" width="{_n(max(span * value / axis_max, 1.5))}" height="{bar}"/>')
     out.append("</g>")
     out.append('<g fill="currentColor">')
-    for index, (label, value) in enumerate(zip(labels, values)):
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + row * index + row / 2
         out.append(f'<text x="{label_width}" y="{_n(y)}" dy="0.35em" text-anchor="end"{_lang(label_langs, index)}>'
                    f'{escape(_fit(label, label_width - 4))}</text>')
@@ -149,9 +149,15 @@ def bar_chart(title: str, desc: str, labels: Sequence[str], values: Sequence[flo
     out.append(f'<g fill="currentColor" font-size="{SMALL_FONT}">')
     for tick in ticks:
         x = x0 + span * tick / axis_max
-        out.append(f'<text x="{_n(x)}" y="{axis_y + 17}" text-anchor="middle">{escape(_format_number(int(tick)))}{escape(unit)}</text>')
+        out.append(
+            f'<text x="{_n(x)}" y="{axis_y + 17}" text-anchor="middle">'
+            f"{escape(_format_number(int(tick)))}{escape(unit)}</text>"
+        )
     if axis_label:
-        out.append(f'<text x="{_n(x0 + span / 2)}" y="{axis_y + 37}" text-anchor="middle">{escape(_fit(axis_label, span))}</text>')
+        out.append(
+            f'<text x="{_n(x0 + span / 2)}" y="{axis_y + 37}" text-anchor="middle">'
+            f"{escape(_fit(axis_label, span))}</text>"
+        )
     out.append("</g></svg>")
     return Markup("".join(out))
 
@@ -175,8 +181,10 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     if shape == "diamond":
         points = f"{_n(x)},{_n(y - r - 1)} {_n(x + r + 1)},{_n(y)} {_n(x)},{_n(y + r + 1)} {_n(x - r - 1)},{_n(y)}"
         return f'<polygon points="{points}" fill="{colour}"/>'
-    return (f'<path d="M{_n(x - r)} {_n(y - r)}L{_n(x + r)} {_n(y + r)}M{_n(x - r)} {_n(y + r)}L{_n(x + r)} {_n(y - r)}" '
-            f'stroke="{colour}" stroke-width="2"/>')
+    return (
+        f'<path d="M{_n(x - r)} {_n(y - r)}L{_n(x + r)} {_n(y + r)}M{_n(x - r)} {_n(y + r)}L{_n(x + r)} {_n(y - r)}" '
+        f'stroke="{colour}" stroke-width="2"/>'
+    )
 
 
 def _spread(positions: list[tuple[float, int]], gap: float, low: float, high: float) -> dict[int, float]:
@@ -234,7 +242,10 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: dict[str,
                f'<line x1="{left}" y1="{bottom}" x2="{left + plot_w}" y2="{bottom}"/></g>')
     out.append(f'<g fill="currentColor" font-size="{SMALL_FONT}">')
     for tick in ticks:
-        out.append(f'<text x="{left - 6}" y="{_n(y_at(tick))}" dy="0.35em" text-anchor="end">{escape(_format_number(int(tick)))}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{_n(y_at(tick))}" dy="0.35em" text-anchor="end">'
+            f"{escape(_format_number(int(tick)))}</text>"
+        )
     if y_label:
         out.append(f'<text x="{left - 6}" y="{top - 10}">{escape(_fit(y_label, plot_w))}</text>')
     if count:
@@ -250,9 +261,14 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: dict[str,
                 shown.append(count - 1)
         for index in shown:
             anchor = "start" if index == 0 and count > 1 else "end" if index == count - 1 and count > 1 else "middle"
-            out.append(f'<text x="{_n(x_at(index))}" y="{bottom + 17}" text-anchor="{anchor}">{escape(x_labels[index])}</text>')
+            out.append(
+                f'<text x="{_n(x_at(index))}" y="{bottom + 17}" text-anchor="{anchor}">{escape(x_labels[index])}</text>'
+            )
     if x_label:
-        out.append(f'<text x="{_n(left + plot_w / 2)}" y="{bottom + 38}" text-anchor="middle">{escape(_fit(x_label, plot_w))}</text>')
+        out.append(
+            f'<text x="{_n(left + plot_w / 2)}" y="{bottom + 38}" text-anchor="middle">'
+            f"{escape(_fit(x_label, plot_w))}</text>"
+        )
     out.append("</g>")
     markers = count <= MAX_MARKED_POINTS  # more points than that: markers would only clutter
     ends: list[tuple[float, int]] = []
@@ -270,8 +286,10 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: dict[str,
                                        for i, v in enumerate(values)) + "</g>")
         top_index = max(range(count), key=lambda i: (values[i], -i))
         if top_index != count - 1 and values[top_index]:
-            out.append(f'<text x="{_n(x_at(top_index))}" y="{_n(y_at(values[top_index]) - 8)}" text-anchor="middle" '
-                       f'fill="currentColor" font-size="{SMALL_FONT}">{escape(_format_number(values[top_index]))}</text>')
+            out.append(
+                f'<text x="{_n(x_at(top_index))}" y="{_n(y_at(values[top_index]) - 8)}" text-anchor="middle" '
+                f'fill="currentColor" font-size="{SMALL_FONT}">{escape(_format_number(values[top_index]))}</text>'
+            )
         ends.append((y_at(values[-1]), number))
     label_y = _spread(ends, 16, top, bottom + 8)
     label_x = left + plot_w + 8

@@ -14,10 +14,11 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -52,9 +53,9 @@ STOP_KEY_MIN, STOP_KEY_SHARE = 40, 50  # prefixes starting > max(40, 2 % of form
 
 def period_start(days: int = DEFAULT_DAYS, now: datetime | None = None) -> datetime:
     """Start (UTC midnight) of a period of ``days`` calendar days ending today."""
-    now = _aware(now or datetime.now(timezone.utc))
+    now = _aware(now or datetime.now(UTC))
     first = now.date() - timedelta(days=max(1, days) - 1)
-    return datetime.combine(first, time.min, tzinfo=timezone.utc)
+    return datetime.combine(first, time.min, tzinfo=UTC)
 
 
 def _since(since: datetime | None) -> datetime:
@@ -64,8 +65,8 @@ def _since(since: datetime | None) -> datetime:
 def _aware(moment: datetime) -> datetime:
     """As an aware UTC datetime (SQLite hands back naive UTC values)."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 # --- searches per language per day ------------------------------------------------
@@ -96,7 +97,7 @@ def daily_series(rows: list[DailySearches], since: datetime | None = None,
     (most searched first), one count per day.
     """
     first = _since(since).date()
-    last = until or datetime.now(timezone.utc).date()
+    last = until or datetime.now(UTC).date()
     if rows:
         last = max(last, max(r.day for r in rows))
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
@@ -291,7 +292,7 @@ def _most_common(counter: Counter) -> str:
     return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
-def merge_across_languages(groups: list[list[_Entry]], embed: Callable[[list[str]], "np.ndarray"],
+def merge_across_languages(groups: list[list[_Entry]], embed: Callable[[list[str]], np.ndarray],
                            threshold: float, max_groups: int = MAX_SEMANTIC_GROUPS) -> list[list[_Entry]]:
     """Join groups that mean the same thing, whatever their language.
 
@@ -311,7 +312,7 @@ def merge_across_languages(groups: list[list[_Entry]], embed: Callable[[list[str
     vectors = embed(representatives)
     clusters: list[list[_Entry]] = []
     sums: list = []
-    for group, vector in zip(head, vectors):
+    for group, vector in zip(head, vectors, strict=True):
         best, best_score = None, threshold
         for index, total in enumerate(sums):
             centroid = total / max(np.linalg.norm(total), 1e-12)
@@ -328,7 +329,7 @@ def merge_across_languages(groups: list[list[_Entry]], embed: Callable[[list[str
 
 
 def zero_result_groups(session: Session, since: datetime | None = None, limit: int = 50,
-                       embed: Callable[[list[str]], "np.ndarray"] | None = None,
+                       embed: Callable[[list[str]], np.ndarray] | None = None,
                        merge_threshold: float = 0.55) -> list[ContentGap]:
     """Searches that found nothing, grouped by similar wording within each query language.
 
@@ -396,7 +397,11 @@ def queries_that_led_to_tickets(session: Session, since: datetime | None = None,
         query = (context or {}).get("query") if isinstance(context, dict) else None
         if not isinstance(query, str) or not normalize_query(query):
             continue
-        lang = context.get("query_lang") if isinstance(context.get("query_lang"), str) and context.get("query_lang") else language
+        lang = (
+            context.get("query_lang")
+            if isinstance(context.get("query_lang"), str) and context.get("query_lang")
+            else language
+        )
         key = (lang, normalize_query(query))
         slot = grouped.setdefault(key, [Counter(), 0, None])
         slot[0][" ".join(query.split())] += 1

@@ -76,4 +76,6 @@ class EmbeddingCache:
             raise
 
     def count(self, model_id: str) -> int:
-        return int(self._connection().execute("SELECT count(*) FROM vectors WHERE model_id = ?", [model_id]).fetchone()[0])
+        return int(
+            self._connection().execute("SELECT count(*) FROM vectors WHERE model_id = ?", [model_id]).fetchone()[0]
+        )

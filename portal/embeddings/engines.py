@@ -130,7 +130,7 @@ class CachedEmbedder:
             return self.embed_queries(texts)
         hashes = [text_hash("query\x00" + text) for text in texts]  # never a passage text: NUL is refused
         known = self.cache.get_many(self.model_id, hashes, self.dim)
-        fresh = {h: self.embed_query(t) for h, t in zip(hashes, texts) if h not in known}
+        fresh = {h: self.embed_query(t) for h, t in zip(hashes, texts, strict=True) if h not in known}
         if fresh:
             self.cache.put_many(self.model_id, fresh)
             known.update(fresh)
@@ -143,12 +143,12 @@ class CachedEmbedder:
         hashes = [text_hash(text) for text in texts]
         known = self.cache.get_many(self.model_id, hashes, self.dim) if self.cache else {}
         missing = list(dict.fromkeys(h for h in hashes if h not in known))
-        by_hash = {h: t for h, t in zip(hashes, texts)}
+        by_hash = dict(zip(hashes, texts, strict=True))
         for start in range(0, len(missing), self.batch_size):
             batch = missing[start:start + self.batch_size]
             rows = self.inner.embed_passages([by_hash[h] for h in batch])
             self.encoded += len(batch)
-            fresh = dict(zip(batch, rows))
+            fresh = dict(zip(batch, rows, strict=True))
             if self.cache:
                 self.cache.put_many(self.model_id, fresh)
             known.update(fresh)

@@ -7,7 +7,7 @@ process and transaction; they should enqueue work, not do it.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 _HOOKS: dict[str, list[Callable]] = defaultdict(list)
 

@@ -6,8 +6,8 @@ import os
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session

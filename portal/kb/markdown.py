@@ -13,8 +13,8 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import nh3
 from markdown_it import MarkdownIt

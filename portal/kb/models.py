@@ -45,18 +45,18 @@ class Article(db.Model):
     )
 
     category: Mapped[Category | None] = relationship()
-    versions: Mapped[list["ArticleVersion"]] = relationship(
+    versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", cascade="all, delete-orphan"
     )
 
-    def version(self, lang: str) -> "ArticleVersion | None":
+    def version(self, lang: str) -> ArticleVersion | None:
         for version in self.versions:
             if version.lang == lang:
                 return version
         return None
 
     @property
-    def source(self) -> "ArticleVersion | None":
+    def source(self) -> ArticleVersion | None:
         return self.version(self.source_lang)
 
 
@@ -99,7 +99,7 @@ class ArticleVersion(db.Model):
     )
 
     article: Mapped[Article] = relationship(back_populates="versions")
-    revisions: Mapped[list["Revision"]] = relationship(
+    revisions: Mapped[list[Revision]] = relationship(
         back_populates="version", cascade="all, delete-orphan", order_by="Revision.number"
     )
 

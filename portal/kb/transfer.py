@@ -73,7 +73,11 @@ def _scan(directory: Path, report: ImportReport) -> dict[str, dict[str, tuple[Pa
 def _source_language(files: dict[str, tuple[Path, ArticleFile]]) -> tuple[str | None, str]:
     originals = [lang for lang, (_, f) in files.items() if not f.translation_of]
     if len(originals) > 1:
-        return None, f"several files claim to be the original ({', '.join(sorted(originals))}); mark translations with 'translation_of'"
+        return (
+            None,
+            f"several files claim to be the original ({', '.join(sorted(originals))}); "
+            "mark translations with 'translation_of'",
+        )
     if originals:
         return originals[0], ""
     declared = {f.translation_of for _, f in files.values()}
@@ -120,7 +124,12 @@ def import_directory(session: Session, directory: Path) -> ImportReport:
         article = existing.get(slug)
         if article is not None and article.source_lang != source_lang:
             for path, _ in files.values():
-                report.errors.append((str(path), f"article exists with original language {article.source_lang!r}, file says {source_lang!r}"))
+                report.errors.append(
+                    (
+                        str(path),
+                        f"article exists with original language {article.source_lang!r}, file says {source_lang!r}",
+                    )
+                )
             continue
         _, source = files[source_lang]
         if article is None:
@@ -137,7 +146,9 @@ def import_directory(session: Session, directory: Path) -> ImportReport:
         for lang in ordered:
             path, parsed = files[lang]
             if parsed.translation_of and parsed.translation_of != source_lang:
-                report.errors.append((str(path), f"'translation_of: {parsed.translation_of}' but the original is {source_lang!r}"))
+                report.errors.append(
+                    (str(path), f"'translation_of: {parsed.translation_of}' but the original is {source_lang!r}")
+                )
                 continue
             is_new = article.version(lang) is None
             kind = KIND_SOURCE if lang == source_lang else FILE_KINDS[parsed.translated_by]

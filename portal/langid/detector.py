@@ -287,7 +287,7 @@ class LanguageDetector:
         labels, probs = self.model.predict(text, k=_MODEL_LABELS, threshold=_MODEL_FLOOR)
         scores = dict.fromkeys(candidates, _MISSING_PROB)
         mapped = self._label_to_lang
-        for label, prob in zip(labels, probs):
+        for label, prob in zip(labels, probs, strict=True):
             lang = mapped[label] if label in mapped else self._lang_for_label(label)
             if lang in scores and prob > scores[lang]:
                 scores[lang] = prob
@@ -314,8 +314,11 @@ class LanguageDetector:
                 continue
             rows = [row for row in strengths if row is not None and any(row)]
             known += len(rows)
-            sums = {lang: CB_TO_LOG * sum(column) for lang, column in zip(listed, zip(*rows))} \
-                if rows else dict.fromkeys(listed, 0.0)
+            sums = (
+                {lang: CB_TO_LOG * sum(column) for lang, column in zip(listed, zip(*rows, strict=True), strict=True)}
+                if rows
+                else dict.fromkeys(listed, 0.0)
+            )
             top = max(sums.values())
             # unknown, not unlikely: as good as the best listed language, less a
             # doubt that only counts for very short text (a bounded total, spread
@@ -436,7 +439,7 @@ class LanguageDetector:
         own = listed.index(primary)
         others: dict[str, list[str]] = {}
         # a word another language uses far more often than the main one (usually none)
-        for word, row in zip(words, strengths):
+        for word, row in zip(words, strengths, strict=True):
             if row is None or len(word) < 3:
                 continue
             strongest = max(row)

@@ -177,7 +177,7 @@ class WordFrequencies:
         if len(indices) == 1:
             only = indices[0]
             return listed, lambda row: (row[only],)
-        return listed, operator.itemgetter(*indices)  # type: ignore[return-value]
+        return listed, operator.itemgetter(*indices)
 
     def _rows(self, words: Sequence[str]) -> list[tuple[int, ...] | None]:
         """Each word's strengths in cB for every language of the table, or None.
@@ -200,7 +200,7 @@ class WordFrequencies:
         at = np.minimum(np.searchsorted(self._keys, hashes), len(self._keys) - 1)
         present = (self._keys[at] == hashes).tolist()
         found = (self._strength[at].astype(np.int32) * _UNIT_CB).tolist()
-        for i, known, row in zip(missing, present, found):
+        for i, known, row in zip(missing, present, found, strict=True):
             rows[i] = cache[words[i]] = tuple(row) if known else None
         return rows  # type: ignore[return-value]
 

@@ -56,7 +56,9 @@ def sync_version(session: Session, embedder, article: Article, version: ArticleV
         return report
     title, texts = _wanted(version, embedder)
     hashes = [p.content_hash(title) for p in texts]
-    signature = [(h, p.anchor, p.position, p.text, article.slug, version.lang) for h, p in zip(hashes, texts)]
+    signature = [
+        (h, p.anchor, p.position, p.text, article.slug, version.lang) for h, p in zip(hashes, texts, strict=True)
+    ]
     current = [(row.content_hash, row.anchor, row.position, row.text, row.slug, row.lang) for row in existing
                if row.model_id == embedder.model_id]
     report.passages = len(texts)
@@ -64,11 +66,11 @@ def sync_version(session: Session, embedder, article: Article, version: ArticleV
         return report
     stored = {row.content_hash: np.frombuffer(row.vector, dtype=np.float32) for row in existing
               if row.model_id == embedder.model_id and len(row.vector) == embedder.dim * 4}
-    new_texts = {h: p.embedding_text(title) for h, p in zip(hashes, texts) if h not in stored}
+    new_texts = {h: p.embedding_text(title) for h, p in zip(hashes, texts, strict=True) if h not in stored}
     before = embedder.encoded
     if new_texts:
         fresh = embedder.embed_passages(list(new_texts.values()))
-        stored.update(zip(new_texts.keys(), fresh))
+        stored.update(zip(new_texts.keys(), fresh, strict=True))
     report.encoded = embedder.encoded - before
     report.changed = 1
     session.execute(delete(SearchPassage).where(SearchPassage.version_id == version.id))
@@ -77,7 +79,7 @@ def sync_version(session: Session, embedder, article: Article, version: ArticleV
                       position=p.position, anchor=p.anchor[:200], heading=p.heading[:300], text=p.text,
                       content_hash=h, model_id=embedder.model_id,
                       vector=np.asarray(stored[h], dtype=np.float32).tobytes())
-        for h, p in zip(hashes, texts)
+        for h, p in zip(hashes, texts, strict=True)
     ])
     session.flush()
     return report

@@ -103,7 +103,7 @@ class DatabaseVectorIndex:
             self._penalty = np.asarray(penalty, dtype=np.float32)
             self._ids = np.array([row.id for row in rows], dtype=np.int64)
             self._refs = [(row.slug, row.lang, row.position) for row in rows]
-            self._by_place = {ref: int(row.id) for ref, row in zip(self._refs, rows)}
+            self._by_place = {ref: int(row.id) for ref, row in zip(self._refs, rows, strict=True)}
             self._generation = generation
 
     @property

@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.kb.models import (KIND_HUMAN, KIND_MACHINE, KIND_MACHINE_REVIEWED, STATUS_DRAFT, STATUS_PUBLISHED, Article,
-                              ArticleVersion)
+from portal.kb.models import (
+    KIND_HUMAN,
+    KIND_MACHINE,
+    KIND_MACHINE_REVIEWED,
+    STATUS_DRAFT,
+    STATUS_PUBLISHED,
+    Article,
+    ArticleVersion,
+)
 from portal.studio.workflow import WorkflowError, latest, save_draft
 from portal.translation import memory
 from portal.translation.freshness import SUMMARY, TITLE, segment_hashes, segment_texts
@@ -152,11 +159,12 @@ def _align_with_translation(target: ArticleVersion, source: ArticleVersion, rows
     matcher = difflib.SequenceMatcher(None, base_hashes, new_hashes, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            for old, new in zip(range(i1, i2), range(j1, j2)):
+            for old, new in zip(range(i1, i2), range(j1, j2), strict=True):
                 rows[new].text, rows[new].origin = target_texts[old], "translation"
                 rows[new].state = states[old] if old < len(states) and states[old] else default
         elif op == "replace":
-            for old, new in zip(range(i1, i2), range(j1, j2)):
+            # A replaced run may be longer on either side: pair what lines up; the rest are new or dropped segments.
+            for old, new in zip(range(i1, i2), range(j1, j2), strict=False):
                 row = rows[new]
                 row.text, row.origin, row.state = target_texts[old], "translation", STALE
                 row.prior_state = states[old] if old < len(states) and states[old] else default

@@ -8,8 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.kb.models import (KIND_HUMAN, KIND_MACHINE_REVIEWED, KIND_SOURCE, STATUS_DRAFT,
-                               STATUS_PUBLISHED, Article, ArticleVersion, Revision)
+from portal.kb.models import (
+    KIND_HUMAN,
+    KIND_MACHINE_REVIEWED,
+    KIND_SOURCE,
+    STATUS_DRAFT,
+    STATUS_PUBLISHED,
+    Article,
+    ArticleVersion,
+    Revision,
+)
 from portal.kb.service import content_hash
 
 DRAFT, IN_REVIEW, CHANGES, APPROVED, SCHEDULED = "draft", "in_review", "changes_requested", "approved", "scheduled"

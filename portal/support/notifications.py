@@ -104,13 +104,25 @@ def _delivered(channel: str, event: str):
 def webhook_body(ticket: Ticket, event: str, message: Message | None) -> bytes:
     data = {
         "event": event,
-        "ticket": {"id": ticket.id, "reference": ticket.reference, "status": ticket.status,
-                   "language": ticket.language, "urgency": ticket.urgency, "sentiment": ticket.sentiment,
-                   "subject": ticket.subject, "customer": {"name": ticket.customer_name, "email": ticket.customer_email}},
+        "ticket": {
+            "id": ticket.id,
+            "reference": ticket.reference,
+            "status": ticket.status,
+            "language": ticket.language,
+            "urgency": ticket.urgency,
+            "sentiment": ticket.sentiment,
+            "subject": ticket.subject,
+            "customer": {"name": ticket.customer_name, "email": ticket.customer_email},
+        },
     }
     if message is not None:
-        data["message"] = {"id": message.id, "author": message.author_kind, "language": message.lang,
-                           "body": message.body, "translations": {k: v["text"] for k, v in (message.translations or {}).items()}}
+        data["message"] = {
+            "id": message.id,
+            "author": message.author_kind,
+            "language": message.lang,
+            "body": message.body,
+            "translations": {k: v["text"] for k, v in (message.translations or {}).items()},
+        }
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.support import tokens
-from portal.validation import is_valid_email
 from portal.support.models import AGENT, CUSTOMER, NEW, OPEN, SOLVED, STATUSES, WAITING, Message, Ticket, TicketEvent
+from portal.validation import is_valid_email
 
 MAX_MESSAGE = 10_000
 MIN_MESSAGE = 5

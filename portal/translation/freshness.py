@@ -48,8 +48,10 @@ def store_human_segments(session: Session, source: ArticleVersion, translation: 
     pairs = {source.title: translation.title}
     if source.summary and translation.summary:
         pairs[source.summary] = translation.summary
-    if len(src_blocks) == len(tgt_blocks) and all(a.kind == b.kind for a, b in zip(src_blocks, tgt_blocks)):
-        pairs.update({a.text: b.text for a, b in zip(src_blocks, tgt_blocks)})
+    if len(src_blocks) == len(tgt_blocks) and all(
+        a.kind == b.kind for a, b in zip(src_blocks, tgt_blocks, strict=True)
+    ):
+        pairs.update({a.text: b.text for a, b in zip(src_blocks, tgt_blocks, strict=True)})
     memory.store_human(session, source.lang, translation.lang, pairs)
     return len(pairs)
 
@@ -72,6 +74,8 @@ def refresh_article(session: Session, article: Article, changed_langs: set[str])
             store_human_segments(session, source, version)
             continue
         version.stale_segments = stale_indices(source, version.source_segment_hashes)
-        if version.kind == KIND_MACHINE and (version.stale_segments or version.source_revision != source.current_revision):
+        if version.kind == KIND_MACHINE and (
+            version.stale_segments or version.source_revision != source.current_revision
+        ):
             needs_refresh.append(version)
     return needs_refresh

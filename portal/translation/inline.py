@@ -124,11 +124,17 @@ def parse(text: str, glossary: tuple[str, ...] = ()) -> list:
         if c == "`":
             m = _CODE.match(text, i)
             if m:
-                flush(); parts.append(Atom(m.group(0))); i = m.end(); continue
+                flush()
+                parts.append(Atom(m.group(0)))
+                i = m.end()
+                continue
         if text.startswith("![", i):
             end = _link_end(text, i + 1)
             if end:
-                flush(); parts.append(Atom(text[i:end[1]])); i = end[1]; continue
+                flush()
+                parts.append(Atom(text[i:end[1]]))
+                i = end[1]
+                continue
         if c == "[":
             end = _link_end(text, i)
             if end:
@@ -140,11 +146,17 @@ def parse(text: str, glossary: tuple[str, ...] = ()) -> list:
         if c == "<":
             m = _AUTOLINK.match(text, i) or _HTML.match(text, i)
             if m:
-                flush(); parts.append(Atom(m.group(0))); i = m.end(); continue
+                flush()
+                parts.append(Atom(m.group(0)))
+                i = m.end()
+                continue
         if c in "hw" and (i == 0 or not text[i - 1].isalnum()):
             m = _URL.match(text, i)
             if m:
-                flush(); parts.append(Atom(m.group(0))); i = m.end(); continue
+                flush()
+                parts.append(Atom(m.group(0)))
+                i = m.end()
+                continue
         if c in "*_~":
             delim = next((d for d in _DELIMS if text.startswith(d, i)), None)
             end = _emphasis_end(text, i, delim) if delim else None
@@ -162,7 +174,9 @@ def parse(text: str, glossary: tuple[str, ...] = ()) -> list:
 def _glossary_split(text: str, glossary: tuple[str, ...]) -> list:
     if not glossary:
         return [text]
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in sorted(glossary, key=len, reverse=True)) + r")(?!\w)")
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(t) for t in sorted(glossary, key=len, reverse=True)) + r")(?!\w)"
+    )
     out: list = []
     last = 0
     for m in pattern.finditer(text):

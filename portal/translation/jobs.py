@@ -86,14 +86,26 @@ def translate_article(payload: dict) -> dict:
     try:
         document = service.translate_markdown(session, source.body, src, lang)
         title = service.translate_inline(session, source.title, src, lang) or source.title
-        summary = (service.translate_inline(session, source.summary, src, lang) or source.summary) if source.summary else ""
+        summary = (
+            (service.translate_inline(session, source.summary, src, lang) or source.summary) if source.summary else ""
+        )
     except NoEngine as exc:
         return {"skipped": str(exc)}
     version, _ = save_version(
-        session, article, lang, title=title, summary=summary, body=document.text,
-        kind=KIND_MACHINE, status=source.status,
-        extra={"untranslated_blocks": document.untranslated_blocks, **{k: v for k, v in (source.extra or {}).items() if k in ("license", "source_url")}},
-        produced_by=f"{document.engine}/{document.engine_version}", note="machine translation",
+        session,
+        article,
+        lang,
+        title=title,
+        summary=summary,
+        body=document.text,
+        kind=KIND_MACHINE,
+        status=source.status,
+        extra={
+            "untranslated_blocks": document.untranslated_blocks,
+            **{k: v for k, v in (source.extra or {}).items() if k in ("license", "source_url")},
+        },
+        produced_by=f"{document.engine}/{document.engine_version}",
+        note="machine translation",
     )
     record_made_from(version, source)
     session.commit()

@@ -74,7 +74,7 @@ class TranslationService:
             outputs = engine.translate([memory.normalise(t) for t in chunk], src, tgt)
             if len(outputs) != len(chunk):
                 raise EngineUnavailable(f"{engine.name} returned {len(outputs)} outputs for {len(chunk)} inputs")
-            produced = dict(zip(chunk, outputs))
+            produced = dict(zip(chunk, outputs, strict=True))
             memory.store(session, engine.name, version, src, tgt, produced)
             known.update(produced)
         return [known.get(t, t) for t in texts]

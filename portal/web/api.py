@@ -67,7 +67,9 @@ def search():
         return api_error(400, "missing_query", "Give the text to search for in the 'q' parameter.")
     lang = _language_arg()
     if lang is None:
-        return api_error(400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}.")
+        return api_error(
+            400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}."
+        )
     page = bounded_int(request.args.get("page", "1"), minimum=1, maximum=1000)
     if page is None:
         return api_error(400, "bad_page", "'page' must be a number from 1 to 1000.")
@@ -130,7 +132,9 @@ def deflect():
         return api_error(400, "missing_query", "Give the text of the message in the 'q' parameter.")
     lang = _language_arg()
     if lang is None:
-        return api_error(400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}.")
+        return api_error(
+            400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}."
+        )
     results = search_service().search(SearchQuery(query, lang, per_page=5,
                                                   accept_language=request.headers.get("Accept-Language")))
     response = jsonify(_results_json(results, lang))

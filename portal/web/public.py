@@ -245,9 +245,16 @@ def search():
             ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category)
         search_ref = _log_search(logged)
     popular = kb.popular_articles(db.session, g.lang) if query and not results.total else []
-    html = render_template("public/search.html", query=query, results=results, search_ref=SEARCH_REF_PLACEHOLDER if query else None,
-                           popular=popular, category=category, categories=_categories(),
-                           category_name=kb.category_name)
+    html = render_template(
+        "public/search.html",
+        query=query,
+        results=results,
+        search_ref=SEARCH_REF_PLACEHOLDER if query else None,
+        popular=popular,
+        category=category,
+        categories=_categories(),
+        category_name=kb.category_name,
+    )
     page_cache.remember(body=html, logged=logged)
     if results.translation_pending:
         page_cache.do_not_store()  # the query's translation is on its way: the next answer is better

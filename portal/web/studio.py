@@ -1,7 +1,7 @@
 """The writer workspace (/studio): list, editor with live preview, review, publish, history."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,12 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import has_role, role_required
 from portal.db import db
-from portal.web.guard import parse_count
 from portal.jobs import enqueue
 from portal.kb import service as kb
 from portal.kb.markdown import render
 from portal.kb.models import STATUS_PUBLISHED, Article, Category
 from portal.studio import workflow
+from portal.web.guard import parse_count
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -43,7 +43,9 @@ def _preview(body: str) -> str:
 def articles():
     """All articles with their versions; filters: category, status, language, stale, machine-only, text."""
     args = request.args
-    query = select(Article).options(selectinload(Article.versions), selectinload(Article.category)).order_by(Article.slug)
+    query = (
+        select(Article).options(selectinload(Article.versions), selectinload(Article.category)).order_by(Article.slug)
+    )
     if args.get("category"):
         query = query.join(Category).where(Category.slug == args["category"])
     rows = []
@@ -77,7 +79,11 @@ def new_article():
                                                            "lang": request.args.get("lang", g.lang)}
     error = None
     if request.method == "POST":
-        category = db.session.scalar(select(Category).where(Category.slug == form.get("category"))) if form.get("category") else None
+        category = (
+            db.session.scalar(select(Category).where(Category.slug == form.get("category")))
+            if form.get("category")
+            else None
+        )
         tags = parse_tags(form.get("tags", ""))
         lang = form.get("lang") if form.get("lang") in current_app.config["SETTINGS"].languages else g.lang
         try:
@@ -102,8 +108,12 @@ def edit(slug: str, lang: str):
     copy = workflow.working_copy(version)
     conflict, status = None, 200
     if request.method == "POST":
-        copy = {"title": request.form.get("title", ""), "summary": request.form.get("summary", ""),
-                "body": request.form.get("body", ""), "revision": request.form.get("base_revision", type=parse_count) or 0}
+        copy = {
+            "title": request.form.get("title", ""),
+            "summary": request.form.get("summary", ""),
+            "body": request.form.get("body", ""),
+            "revision": request.form.get("base_revision", type=parse_count) or 0,
+        }
         if request.form.get("action") == "save":
             try:
                 workflow.save_draft(version, title=copy["title"], summary=copy["summary"], body=copy["body"],
@@ -192,7 +202,9 @@ def _step(slug: str, lang: str, action):
         db.session.rollback()
         return redirect(url_for("studio.edit", slug=slug, lang=lang, problem=exc.code) + "#workflow", code=303)
     db.session.commit()
-    return redirect(url_for("studio.edit", slug=slug, lang=lang, done=request.endpoint.rsplit(".", 1)[1]) + "#workflow", code=303)
+    return redirect(
+        url_for("studio.edit", slug=slug, lang=lang, done=request.endpoint.rsplit(".", 1)[1]) + "#workflow", code=303
+    )
 
 
 @bp.post("/articles/<slug>/<lang>/submit")
@@ -219,7 +231,7 @@ def publish(slug: str, lang: str):
         when = request.form.get("publish_at")
         if when:
             try:
-                moment = datetime.fromisoformat(when[:40]).replace(tzinfo=timezone.utc)
+                moment = datetime.fromisoformat(when[:40]).replace(tzinfo=UTC)
             except ValueError:
                 raise workflow.WorkflowError("bad_date") from None
             delay = workflow.schedule(version, moment)
@@ -278,7 +290,9 @@ def upload_image(slug: str, lang: str):
     messages = {
         "empty": _("Choose an image file."),
         "too_large": _("The image is larger than 2 MB."),
-        "wrong_type": _("Only PNG, JPEG, GIF and WebP images are accepted (SVG is not, because it can contain scripts)."),
+        "wrong_type": _(
+            "Only PNG, JPEG, GIF and WebP images are accepted (SVG is not, because it can contain scripts)."
+        ),
         "alt_required": _("Describe the image for people who cannot see it, or mark it as decorative."),
     }
     return _upload_result(article, version, "image", messages, lambda media: store_image(

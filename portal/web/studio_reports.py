@@ -118,7 +118,7 @@ def index():
         days=days, periods=sorted(set(PERIODS) | {days}), since=since,
         chart_rows=CHART_ROWS, chart_series=CHART_SERIES,
         search_days=day_list, search_series=series, search_total=sum(r.count for r in daily),
-        search_day_totals=[sum(counts) for counts in zip(*series.values())] or [0] * len(day_list),
+        search_day_totals=[sum(counts) for counts in zip(*series.values(), strict=True)] or [0] * len(day_list),
         gaps=reports.zero_result_groups(session, since, embed=_gap_embedding()),
         ticket_queries=reports.queries_that_led_to_tickets(session, since, limit=50),
         viewed=reports.most_viewed(session, g.lang),
@@ -155,9 +155,19 @@ def _searches_csv(since):
 
 def _content_gaps_csv(since):
     gaps = reports.zero_result_groups(db.session, since, limit=CSV_LIMIT, embed=_gap_embedding())
-    return ([_("Query"), _("Language"), _("Searches"), _("Variants"), _("Last seen (UTC)")],
-            [(gap.query, " ".join(gap.languages or (gap.lang,)), gap.count, " | ".join(gap.variants), _when(gap.last_seen))
-             for gap in gaps])
+    return (
+        [_("Query"), _("Language"), _("Searches"), _("Variants"), _("Last seen (UTC)")],
+        [
+            (
+                gap.query,
+                " ".join(gap.languages or (gap.lang,)),
+                gap.count,
+                " | ".join(gap.variants),
+                _when(gap.last_seen),
+            )
+            for gap in gaps
+        ],
+    )
 
 
 def _ticket_queries_csv(since):

@@ -15,13 +15,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import role_required
 from portal.db import db
-from portal.web.guard import parse_count
 from portal.jobs import enqueue
 from portal.jobs.batches import batch_progress, create_batch
 from portal.kb import service as kb
 from portal.kb.models import Article, Category
 from portal.studio import segments as seg
 from portal.studio import workflow
+from portal.web.guard import parse_count
 
 bp = Blueprint("studio_translate", __name__, url_prefix="/studio")
 MAX_SEGMENT_CHARS = 20_000
@@ -88,7 +88,9 @@ def segments(slug: str, lang: str):
     pending = _request_suggestions(article, lang, rows) if request.method == "GET" else False
     version = article.version(lang)
     last = workflow.latest(version) if version is not None else None
-    base_revision = request.form.get("base_revision", type=parse_count) if problem and problem["code"] != "edit_conflict" else None
+    base_revision = (
+        request.form.get("base_revision", type=parse_count) if problem and problem["code"] != "edit_conflict" else None
+    )
     return render_template("studio/segments.html", article=article, lang=lang, rows=rows, version=version,
                            problem=problem, pending_suggestions=pending,
                            base_revision=base_revision if base_revision is not None else (last.number if last else 0),

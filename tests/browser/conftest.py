@@ -55,10 +55,10 @@ STAFF_PASSWORD = "a long staff password 42"
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, migrated_db_template, mail_server):
-    from portal.db import db
-    from portal.jobs import run_pending
     from sqlalchemy import select
 
+    from portal.db import db
+    from portal.jobs import run_pending
     from portal.kb.models import KIND_MACHINE, KIND_MACHINE_REVIEWED
     from portal.kb.service import get_article, save_version
     from portal.publishing import import_knowledge_base
@@ -69,9 +69,15 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
     app = _make_app(data_dir, translation_engines=("bergamot",), smtp_host=host, smtp_port=port,
                     rate_limit_public_writes="1000 per minute", rate_limit_login="1000 per minute")
     extra = data_dir / "extra-kb"
-    write_article(extra, "english-only-guide", "en", "An English-only guide",
-                  "## Before you start\n\nThis guide has no translation yet.\n\n| Step | What |\n|---|---|\n| 1 | `Open` |\n",
-                  summary="Shown with a notice in other languages.", category="using-help")
+    write_article(
+        extra,
+        "english-only-guide",
+        "en",
+        "An English-only guide",
+        "## Before you start\n\nThis guide has no translation yet.\n\n| Step | What |\n|---|---|\n| 1 | `Open` |\n",
+        summary="Shown with a notice in other languages.",
+        category="using-help",
+    )
     # A Spanish translation made before its original changed (stale, with a source diff),
     # and an article whose translations are machine output reviewed by a writer.
     stale_body = "## Before you start\n\nKeep your phone nearby.\n\nOpen the settings page.\n"

@@ -33,7 +33,8 @@ def test_tab_order_follows_reading_order_and_every_stop_is_visible(page, base_ur
     for _ in range(12):
         page.keyboard.press("Tab")
         info = page.evaluate("""() => { const e = document.activeElement; const r = e.getBoundingClientRect();
-            return {name: (e.textContent || e.getAttribute('aria-label') || e.id || e.tagName).replace(/\\s+/g, ' ').trim() || e.id,
+            return {name: (e.textContent || e.getAttribute('aria-label') || e.id || e.tagName)
+                              .replace(/\\s+/g, ' ').trim() || e.id,
                     visible: r.width > 0 && r.height > 0, outline: getComputedStyle(e).outlineStyle}; }""")
         stops.append(info)
     names = [s["name"] for s in stops]

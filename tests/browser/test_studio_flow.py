@@ -61,7 +61,9 @@ def test_write_lint_fix_review_publish_and_find(browser, base_url, live_app):
 
     # Edit one paragraph: only that paragraph of the translation is translated again.
     writer.goto(f"{base_url}/studio/articles/redeem-a-gift-card/en/edit")
-    writer.fill("#body", writer.input_value("#body").replace("Open the billing page.", "Open the billing page in your account."))
+    writer.fill(
+        "#body", writer.input_value("#body").replace("Open the billing page.", "Open the billing page in your account.")
+    )
     writer.get_by_role("button", name="Save draft").click()
     writer.get_by_role("button", name="Submit for review").click()
     reviewer.reload()
@@ -71,7 +73,7 @@ def test_write_lint_fix_review_publish_and_find(browser, base_url, live_app):
     expect(writer.locator("p.meta").first).to_contain_text("Published revision 3")
     run_jobs(live_app)
     machine_after = _version(live_app, "redeem-a-gift-card", "pt-BR")[1]
-    changed = [(a, b) for a, b in zip(machine_before.splitlines(), machine_after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(machine_before.splitlines(), machine_after.splitlines(), strict=False) if a != b]
     assert len(machine_before.splitlines()) == len(machine_after.splitlines()) and len(changed) == 1
     assert changed[0][0].startswith("1. ") and changed[0][1].startswith("1. ")
 

@@ -44,7 +44,9 @@ def test_a_concurrent_edit_is_refused_with_a_diff_and_nothing_is_lost(browser, b
     expect(first.get_by_role("status").first).to_contain_text("Draft saved.")
     second.fill("#body", "Shared line, edited second.\n")
     second.get_by_role("button", name="Save draft").click()
-    alert = second.get_by_role("alert").filter(has=second.get_by_role("heading", name="Someone saved this article while you were editing"))
+    alert = second.get_by_role("alert").filter(
+        has=second.get_by_role("heading", name="Someone saved this article while you were editing")
+    )
     expect(alert).to_contain_text("Revision 2")
     expect(alert.locator(".diff-removed")).to_contain_text("edited first")
     expect(alert.locator(".diff-added")).to_contain_text("edited second")
@@ -116,7 +118,9 @@ def test_uploads_are_validated(page, base_url):
     page.goto(editor)
     _upload(page, "attachment", "form.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n",
             **{"attachment-description": "Refund request form"})
-    expect(page.locator("#snippet")).to_have_value(re.compile(r"^\[Refund request form \(PDF, [^)]*\)\]\(/media/[0-9a-f]{32}\.pdf\)$"))
+    expect(page.locator("#snippet")).to_have_value(
+        re.compile(r"^\[Refund request form \(PDF, [^)]*\)\]\(/media/[0-9a-f]{32}\.pdf\)$")
+    )
     page.goto(editor)
     _upload(page, "image", "shot.png", "image/png", PNG, alt="The billing page")
     snippet = page.locator("#snippet").input_value()

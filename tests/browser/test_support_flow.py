@@ -32,7 +32,9 @@ def test_zero_results_to_ticket_to_translated_reply_and_emails(browser, base_url
     sign_in(agent, base_url, "en")
     agent.get_by_role("link", name=reference).click()
     expect(agent.locator(".original-text")).to_contain_text("Fui cobrado duas vezes")
-    expect(agent.locator(".message-customer .message-body").first).to_contain_text(re.compile(r"charged|twice", re.IGNORECASE))
+    expect(agent.locator(".message-customer .message-body").first).to_contain_text(
+        re.compile(r"charged|twice", re.IGNORECASE)
+    )
     expect(agent.get_by_text("xyzzy quebrado")).to_be_visible()  # context captured at submission
     agent.fill("#body", "We refunded the duplicate charge today.")
     agent.get_by_role("button", name="Preview translation").click()
@@ -87,7 +89,9 @@ def test_deflection_suggests_articles_without_stealing_focus(page, base_url):
 
 def test_desk_announces_new_customer_messages_without_moving_focus(browser, base_url, live_app):
     customer = browser.new_context().new_page()
-    created = customer.request.post(f"{base_url}/api/v1/tickets", data={"message": "My invoice is missing.", "language": "en"})
+    created = customer.request.post(
+        f"{base_url}/api/v1/tickets", data={"message": "My invoice is missing.", "language": "en"}
+    )
     ticket = created.json()
     desk = browser.new_context().new_page()
     desk.clock.install()

@@ -94,7 +94,9 @@ def _checked_mapping(mapping: dict[str, str]) -> dict[str, str]:
     for key, value in mapping.items():
         for char in (key, value):
             if len(char) != 1 or char.isspace() or char == SPACE_PIECE or not char.isprintable():
-                raise ValueError(f"mapping must be between single printable non-space characters, got {key!r}: {value!r}")
+                raise ValueError(
+                    f"mapping must be between single printable non-space characters, got {key!r}: {value!r}"
+                )
     return dict(mapping)
 
 
@@ -321,7 +323,12 @@ def _minisbd_onnx_model(lang: str) -> bytes:
         "_unit2id": {u: i for i, u in enumerate(SBD_UNITS)},
         "_id2unit": SBD_UNITS,
     }
-    metadata = {"lang_code": lang, "config": json.dumps({"feat_funcs": []}), "vocab": json.dumps(vocab), "lexicon": "null"}
+    metadata = {
+        "lang_code": lang,
+        "config": json.dumps({"feat_funcs": []}),
+        "vocab": json.dumps(vocab),
+        "lexicon": "null",
+    }
     return b"".join(
         [_int(1, 8), _str(2, "argos-test-support"), _msg(7, graph)]  # ir_version 8
         + [_msg(8, _str(1, "") + _int(2, 13))]  # opset_import: default domain, opset 13

@@ -60,12 +60,17 @@ def postgres_server():
         _wait_for_port(port)
         deadline = time.monotonic() + 30
         while True:
-            ready = subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True)
+            ready = subprocess.run(
+                [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            )
             if ready.returncode == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        subprocess.run(run_as + [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "portal", "portal"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            run_as + [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "portal", "portal"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+psycopg://portal@127.0.0.1:{port}/portal"
     finally:
         server.terminate()

@@ -5,9 +5,8 @@ Revises: 412b12f2e149
 Create Date: 2026-11-24 22:35:53.861266
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2920a3c48577'

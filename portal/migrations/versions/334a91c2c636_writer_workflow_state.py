@@ -5,9 +5,8 @@ Revises: 3aa64efe914a
 Create Date: 2026-11-24 23:38:10.488449
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '334a91c2c636'

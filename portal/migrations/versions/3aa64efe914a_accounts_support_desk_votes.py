@@ -5,9 +5,8 @@ Revises: 2920a3c48577
 Create Date: 2026-11-24 23:00:46.929074
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3aa64efe914a'
@@ -46,64 +45,81 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_article_vote_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_article_vote_slug'), ['slug'], unique=False)
 
-    op.create_table('support_ticket',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('reference', sa.String(length=20), nullable=False),
-    sa.Column('token_salt', sa.String(length=64), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('idempotency_key', sa.String(length=80), nullable=True),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('language', sa.String(length=20), nullable=False),
-    sa.Column('customer_name', sa.String(length=200), nullable=False),
-    sa.Column('customer_email', sa.String(length=320), nullable=False),
-    sa.Column('subject', sa.String(length=200), nullable=False),
-    sa.Column('context', sa.JSON(), nullable=False),
-    sa.Column('urgency', sa.String(length=20), nullable=False),
-    sa.Column('sentiment', sa.String(length=20), nullable=False),
-    sa.Column('sentiment_score', sa.Float(), nullable=False),
-    sa.Column('triage_reasons', sa.JSON(), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('assigned_to_id', sa.Integer(), nullable=True),
-    sa.Column('source', sa.String(length=10), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('solved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['assigned_to_id'], ['account_user.id'], name=op.f('fk_support_ticket_assigned_to_id_account_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_ticket')),
-    sa.UniqueConstraint('idempotency_key', name=op.f('uq_support_ticket_idempotency_key')),
-    sa.UniqueConstraint('reference', name=op.f('uq_support_ticket_reference')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_support_ticket_token_hash'))
+    op.create_table(
+        "support_ticket",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=20), nullable=False),
+        sa.Column("token_salt", sa.String(length=64), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=80), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("language", sa.String(length=20), nullable=False),
+        sa.Column("customer_name", sa.String(length=200), nullable=False),
+        sa.Column("customer_email", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("context", sa.JSON(), nullable=False),
+        sa.Column("urgency", sa.String(length=20), nullable=False),
+        sa.Column("sentiment", sa.String(length=20), nullable=False),
+        sa.Column("sentiment_score", sa.Float(), nullable=False),
+        sa.Column("triage_reasons", sa.JSON(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("assigned_to_id", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("solved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["assigned_to_id"], ["account_user.id"], name=op.f("fk_support_ticket_assigned_to_id_account_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_support_ticket")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_support_ticket_idempotency_key")),
+        sa.UniqueConstraint("reference", name=op.f("uq_support_ticket_reference")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_support_ticket_token_hash")),
     )
     with op.batch_alter_table('support_ticket', schema=None) as batch_op:
         batch_op.create_index('ix_support_ticket_queue', ['status', 'due_at'], unique=False)
 
-    op.create_table('support_event',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('actor', sa.String(length=200), nullable=False),
-    sa.Column('action', sa.String(length=40), nullable=False),
-    sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['ticket_id'], ['support_ticket.id'], name=op.f('fk_support_event_ticket_id_support_ticket'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_event'))
+    op.create_table(
+        "support_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["support_ticket.id"],
+            name=op.f("fk_support_event_ticket_id_support_ticket"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_support_event")),
     )
     with op.batch_alter_table('support_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_support_event_ticket_id'), ['ticket_id'], unique=False)
 
-    op.create_table('support_message',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('author_kind', sa.String(length=20), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('lang', sa.String(length=20), nullable=False),
-    sa.Column('translations', sa.JSON(), nullable=False),
-    sa.Column('internal', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['account_user.id'], name=op.f('fk_support_message_author_id_account_user')),
-    sa.ForeignKeyConstraint(['ticket_id'], ['support_ticket.id'], name=op.f('fk_support_message_ticket_id_support_ticket'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_message'))
+    op.create_table(
+        "support_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("author_kind", sa.String(length=20), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("lang", sa.String(length=20), nullable=False),
+        sa.Column("translations", sa.JSON(), nullable=False),
+        sa.Column("internal", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["account_user.id"], name=op.f("fk_support_message_author_id_account_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["support_ticket.id"],
+            name=op.f("fk_support_message_ticket_id_support_ticket"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_support_message")),
     )
     with op.batch_alter_table('support_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_support_message_ticket_id'), ['ticket_id'], unique=False)

@@ -1,13 +1,12 @@
 """initial schema: knowledge base and job queue
 
 Revision ID: 76a895e48974
-Revises: 
+Revises:
 Create Date: 2026-11-24 22:17:58.611157
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '76a895e48974'
@@ -60,41 +59,53 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article')),
     sa.UniqueConstraint('slug', name=op.f('uq_kb_article_slug'))
     )
-    op.create_table('kb_article_version',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('article_id', sa.Integer(), nullable=False),
-    sa.Column('lang', sa.String(length=20), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('extra', sa.JSON(), nullable=False),
-    sa.Column('produced_by', sa.String(length=200), nullable=False),
-    sa.Column('source_revision', sa.Integer(), nullable=True),
-    sa.Column('source_segment_hashes', sa.JSON(), nullable=False),
-    sa.Column('stale_segments', sa.JSON(), nullable=False),
-    sa.Column('current_revision', sa.Integer(), nullable=False),
-    sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['article_id'], ['kb_article.id'], name=op.f('fk_kb_article_version_article_id_kb_article'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article_version')),
-    sa.UniqueConstraint('article_id', 'lang', name='uq_kb_article_version_lang')
+    op.create_table(
+        "kb_article_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("lang", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column("produced_by", sa.String(length=200), nullable=False),
+        sa.Column("source_revision", sa.Integer(), nullable=True),
+        sa.Column("source_segment_hashes", sa.JSON(), nullable=False),
+        sa.Column("stale_segments", sa.JSON(), nullable=False),
+        sa.Column("current_revision", sa.Integer(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_article.id"],
+            name=op.f("fk_kb_article_version_article_id_kb_article"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_article_version")),
+        sa.UniqueConstraint("article_id", "lang", name="uq_kb_article_version_lang"),
     )
-    op.create_table('kb_revision',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('version_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('author', sa.String(length=200), nullable=False),
-    sa.Column('note', sa.String(length=300), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['version_id'], ['kb_article_version.id'], name=op.f('fk_kb_revision_version_id_kb_article_version'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_revision')),
-    sa.UniqueConstraint('version_id', 'number', name='uq_kb_revision_number')
+    op.create_table(
+        "kb_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("author", sa.String(length=200), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["kb_article_version.id"],
+            name=op.f("fk_kb_revision_version_id_kb_article_version"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_revision")),
+        sa.UniqueConstraint("version_id", "number", name="uq_kb_revision_number"),
     )
     # ### end Alembic commands ###
 

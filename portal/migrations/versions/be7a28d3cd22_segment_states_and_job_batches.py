@@ -5,9 +5,8 @@ Revises: 334a91c2c636
 Create Date: 2026-11-25 01:14:12.539140
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'be7a28d3cd22'
