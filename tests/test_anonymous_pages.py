@@ -106,6 +106,23 @@ def test_a_knowledge_base_change_drops_the_pages_kept_for_readers_without_a_sess
     assert "Renamed for the test" in shipped_app.test_client().get(ARTICLE).get_data(as_text=True)
 
 
+def test_a_page_made_while_the_knowledge_base_changed_is_not_kept(shipped_app):
+    cache = shipped_app.extensions["page_cache"]
+    hooks = shipped_app.after_request_funcs.setdefault(None, [])
+
+    def knowledge_base_changes_meanwhile(response):
+        cache.clear()  # what a commit of an article by another request does in this process
+        return response
+    hooks.append(knowledge_base_changes_meanwhile)
+    try:
+        shipped_app.test_client().get(ARTICLE)
+    finally:
+        hooks.remove(knowledge_base_changes_meanwhile)
+    assert cache.anonymous_pages == 0 and len(cache) == 0
+    shipped_app.test_client().get(ARTICLE)
+    assert cache.anonymous_pages == 1 and len(cache) == 1
+
+
 def test_an_api_answer_from_memory_is_logged_each_time_and_never_older_than_the_index(indexed_app, tmp_path):
     counter = indexed_app.extensions["read_counter"]
     counter.flush()

@@ -147,6 +147,8 @@ class PageCache:
         self._anonymous: OrderedDict[tuple, _AnonymousPage] = OrderedDict()
         self._memos: dict[Hashable, tuple[float, Any]] = {}
         self.hits = 0
+        #: Bumped by every clear: a page made before a clear is not kept after it.
+        self.epoch = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -172,6 +174,7 @@ class PageCache:
             return None
         key = self._key(policy)
         g.page_cache_key = key
+        g.page_cache_epoch = self.epoch
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -208,6 +211,8 @@ class PageCache:
         entry = (time.monotonic() + self.max_age, response.status_code, headers, body,
                  dict(g.get("page_cache_meta") or {}))
         with self._lock:
+            if g.get("page_cache_epoch") != self.epoch:
+                return  # the knowledge base changed while this page was being made
             self._entries[key] = entry
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -216,10 +221,10 @@ class PageCache:
     def _offer_to_anonymous() -> None:
         # Tell AnonymousPages it may keep this response: the visitor had no session and
         # got none, nothing in the page is theirs, and the view's side effects can be replayed.
-        raw_key = request.environ.get(_ANONYMOUS_KEY)
         policy = _policy()
-        if (raw_key is None or policy is None or not policy.anonymous or g.get("page_cache_body") is not None
-                or session.modified or len(session) or any(arg in request.args for arg in policy.ignored_args)):
+        if (_ANONYMOUS_KEY not in request.environ or policy is None or not policy.anonymous
+                or g.get("page_cache_body") is not None or session.modified or len(session)
+                or any(arg in request.args for arg in policy.ignored_args)):
             return
         generation = g.page_cache_key[-1]  # what the page was made from, as the key says
         request.environ[_ANONYMOUS_OFFER] = (policy, dict(g.get("page_cache_meta") or {}), generation)
@@ -240,8 +245,11 @@ class PageCache:
         with self._lock:
             self.hits += 1
 
-    def keep_anonymous(self, key: tuple, page: _AnonymousPage) -> None:
+    def keep_anonymous(self, key: tuple, page: _AnonymousPage, epoch: int) -> None:
+        """Keep ``page`` unless the cache was cleared since ``epoch`` (it may show old content)."""
         with self._lock:
+            if epoch != self.epoch:
+                return
             self._anonymous[key] = page
             while len(self._anonymous) > self.max_entries:
                 self._anonymous.popitem(last=False)
@@ -262,6 +270,7 @@ class PageCache:
 
     def clear(self) -> None:
         with self._lock:
+            self.epoch += 1
             self._entries.clear()
             self._anonymous.clear()
             self._memos.clear()
@@ -308,6 +317,7 @@ class AnonymousPages:
         if page is not None and self._current(page):
             return self._answer(page, environ, start_response)
         environ[_ANONYMOUS_KEY] = key
+        epoch = self.cache.epoch
         sent: list = []
 
         def remembering_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
@@ -323,11 +333,11 @@ class AnonymousPages:
         finally:
             if hasattr(body_parts, "close"):
                 body_parts.close()
-        self._keep(key, offer, sent[0], sent[1], body)
+        self._keep(key, offer, sent[0], sent[1], body, epoch)
         return [body]
 
     def _keep(self, key: tuple, offer: tuple[PagePolicy, dict, Hashable], status: str, headers: list,
-              body: bytes) -> None:
+              body: bytes, epoch: int) -> None:
         names = {name.lower() for name, _ in headers}
         if not status.startswith("200 ") or "set-cookie" in names:
             return  # belt and braces: the offer was made before the session was saved
@@ -338,7 +348,7 @@ class AnonymousPages:
         etag = next((value for name, value in headers if name.lower() == "etag"), None)
         self.cache.keep_anonymous(key, _AnonymousPage(
             time.monotonic() + self.cache.max_age, status, list(headers), list(not_modified.items()), body,
-            etag, replay, policy.generation, made_from))
+            etag, replay, policy.generation, made_from), epoch)
 
     def _current(self, page: _AnonymousPage) -> bool:
         # A page made from an older search index is not answered: Flask makes the new one.
