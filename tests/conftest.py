@@ -82,6 +82,18 @@ def session(app):
         yield db.session
 
 
+def counted_views(app, slug: str) -> int:
+    """``slug``'s view count once the app's buffered reads are written."""
+    from sqlalchemy import select
+
+    from portal.db import db
+    from portal.kb.models import Article
+
+    app.extensions["read_counter"].flush()
+    with app.app_context():
+        return db.session.scalar(select(Article.view_count).where(Article.slug == slug))
+
+
 def write_article(root: Path, slug: str, lang: str, title: str, body: str = "Text.\n", **meta) -> Path:
     """Write ``root/slug/lang.md`` in the import format; ``meta`` adds front-matter keys."""
     import yaml

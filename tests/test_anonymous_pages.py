@@ -11,7 +11,7 @@ from portal.kb.models import Article
 from portal.publishing import import_knowledge_base
 from portal.search import search_service
 from portal.search.jobs import index_articles
-from tests.conftest import SHIPPED_KB, write_article
+from tests.conftest import SHIPPED_KB, counted_views, write_article
 
 ARTICLE = "/en/articles/reset-your-password"
 
@@ -42,15 +42,9 @@ class FlaskRequests:
         self.count += 1
 
 
-def _views(app, slug):
-    app.extensions["read_counter"].flush()
-    with app.app_context():
-        return db.session.scalar(select(Article.view_count).where(Article.slug == slug))
-
-
 def test_a_reader_without_a_session_gets_the_same_bytes_without_flask_and_the_view_still_counts(shipped_app):
     cache = shipped_app.extensions["page_cache"]
-    before = _views(shipped_app, "reset-your-password")
+    before = counted_views(shipped_app, "reset-your-password")
     first = shipped_app.test_client().get(ARTICLE)
     assert first.status_code == 200 and "Set-Cookie" not in first.headers and cache.anonymous_pages == 1
     with shipped_app.app_context():
@@ -73,7 +67,7 @@ def test_a_reader_without_a_session_gets_the_same_bytes_without_flask_and_the_vi
         assert response.headers == first.headers  # every header as Flask sent it, security headers included
     assert not_modified.status_code == 304 and not_modified.get_data() == b""
     assert not_modified.headers["ETag"] == first.headers["ETag"] and "Content-Type" not in not_modified.headers
-    assert _views(shipped_app, "reset-your-password") == before + 6  # every answer counted, the 304 too
+    assert counted_views(shipped_app, "reset-your-password") == before + 6  # every answer counted, the 304 too
 
 
 def test_a_visitor_with_a_session_and_other_requests_always_reach_flask(shipped_app):

@@ -1,6 +1,8 @@
 """Public pages carry validators and answer 304; only session-free pages may sit in a shared cache."""
 from __future__ import annotations
 
+from tests.conftest import counted_views
+
 
 def test_a_category_page_is_shared_cacheable_and_revalidates_to_304(shipped_app):
     client = shipped_app.test_client()
@@ -83,20 +85,9 @@ def test_a_visitor_with_a_session_gets_the_same_stored_page_but_never_a_shared_c
     assert page.headers["Cache-Control"] == "private, no-cache"  # it answers with a cookie: no proxy keeps it
 
 
-def _views(app, slug):
-    from sqlalchemy import select
-
-    from portal.db import db
-    from portal.kb.models import Article
-
-    app.extensions["read_counter"].flush()
-    with app.app_context():
-        return db.session.scalar(select(Article.view_count).where(Article.slug == slug))
-
-
 def test_an_article_from_memory_still_counts_the_view_and_remembers_the_visit(shipped_app):
     cache = shipped_app.extensions["page_cache"]
-    before = _views(shipped_app, "reset-your-password")
+    before = counted_views(shipped_app, "reset-your-password")
     first = shipped_app.test_client().get("/en/articles/reset-your-password")
     assert "csrf_token" not in first.get_data(as_text=True)  # the same page for everyone
     reader = shipped_app.test_client()
@@ -107,7 +98,7 @@ def test_an_article_from_memory_still_counts_the_view_and_remembers_the_visit(sh
     assert again.headers["Cache-Control"] == "private, no-cache" and "Set-Cookie" in again.headers
     with reader.session_transaction() as visit:
         assert visit["visit_articles"] == ["reset-your-password"]
-    assert _views(shipped_app, "reset-your-password") == before + 2
+    assert counted_views(shipped_app, "reset-your-password") == before + 2
 
 
 def test_a_visitor_who_voted_gets_the_thank_you_and_others_still_get_the_form(shipped_app):
