@@ -49,11 +49,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from accessibility.blocks import Inline, is_decorative, normalize_body, parse
+from accessibility.blocks import CODE_PLACEHOLDER, Inline, is_decorative, normalize_body, parse
 from accessibility.colours import COLOUR_ONLY, mentions_colour
 from accessibility.readability import (
     CJK_LANGUAGES,
-    CODE_PLACEHOLDER,
     THRESHOLDS,
     base_language,
     cjk_chars,

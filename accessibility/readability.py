@@ -37,8 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-#: The placeholder the lint puts where inline code was (not a word character).
-CODE_PLACEHOLDER = "\ue000"
+from accessibility.blocks import CODE_PLACEHOLDER, prose_blocks
 
 #: lang base -> (name of the formula, warn below)
 THRESHOLDS: dict[str, tuple[str, float]] = {
@@ -219,8 +218,6 @@ def readability(text: str, lang: str) -> float | None:
     Never raises.
     """
     try:
-        from accessibility.blocks import prose_blocks
-
         return score(text_stats(prose_blocks(text if isinstance(text, str) else ""), lang), lang)
     except Exception:  # noqa: BLE001 - a score is a nicety; never break the caller
         return None

@@ -79,9 +79,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
 
     register_web(app)
 
-    from portal.cli import register_cli
     from portal.worker_tasks import load_all
 
-    register_cli(app)
     load_all()  # job handlers and hooks, so enqueuing and running work in every process
     return app

@@ -389,15 +389,11 @@ def jobs_failed() -> None:
     click.echo(f"{len(rows)} failed jobs")
 
 
-def register_cli(app: Flask) -> None:
-    app.cli.add_command(jobs_group)
-    app.cli.add_command(index_group)
-    app.cli.add_command(embeddings_group)
-    app.cli.add_command(kb_group)
-    app.cli.add_command(serve)
-    app.cli.add_command(worker)
-    app.cli.add_command(translations_group)
-    app.cli.add_command(users_group)  # accounts
+# The commands belong to the ``portal`` command, not to the app: the CLI depends on
+# the app factory, never the other way round (tests invoke ``main`` with their app).
+for _command in (jobs_group, index_group, embeddings_group, kb_group, serve, worker, translations_group,
+                 users_group):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

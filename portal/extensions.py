@@ -27,20 +27,8 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = None  # unauthorized() redirects; no unlocalized flash
 login_manager.session_protection = "strong"
 STAFF_SESSION_LIFETIME = timedelta(hours=8)
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    from portal.accounts.service import load_user
-
-    return load_user(user_id)
-
-
-@login_manager.unauthorized_handler
-def _unauthorized():
-    from portal.accounts.views import login_redirect
-
-    return login_redirect()
+# (The user loader and the unauthorized handler, a redirect to the sign-in page, are set
+# by portal.accounts.views: accounts depend on the extensions, not the other way round.)
 # --- end accounts ---
 
 

@@ -10,8 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.jobs import register
 from portal.kb.models import Article
 from portal.kb.transfer import ImportReport, import_directory
+
+#: The job that publishes a version at its scheduled time.
+PUBLISH_VERSION = "publish_version"
 
 
 def import_knowledge_base(session: Session, directory: Path) -> tuple[ImportReport, int]:
@@ -59,3 +63,20 @@ def lint_errors(version) -> list:
         draft.body if draft else version.body, version.lang, draft.title if draft else version.title
     )
     return [f for f in findings if f.severity == "error"]
+
+
+@register(PUBLISH_VERSION)
+def publish_version(payload: dict) -> dict:
+    """Scheduled publishing, run by the job queue when the time comes."""
+    from portal.db import db
+    from portal.kb.models import ArticleVersion
+    from portal.studio.workflow import SCHEDULED, publish
+
+    session = db.session()  # the job's Session itself, not the scoped proxy
+    version = session.get(ArticleVersion, payload["version_id"])
+    if version is None or version.review_state != SCHEDULED:
+        return {"skipped": "no longer scheduled"}
+    publish(version, lint_errors(version))
+    session.commit()
+    after_publish(session, version.article, {version.lang})
+    return {"published": version.current_revision}

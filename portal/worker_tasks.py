@@ -2,8 +2,8 @@
 
 
 def load_all() -> None:
+    from portal import publishing  # noqa: F401 - scheduled publishing
     from portal.search import jobs as search_jobs  # noqa: F401
-    from portal.studio import jobs as studio_jobs  # noqa: F401
     from portal.support import jobs as support_jobs  # noqa: F401
     from portal.support import notifications  # noqa: F401
     from portal.translation import jobs as translation_jobs  # noqa: F401

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from accessibility import ERROR, WARNING, Finding, has_errors, lint_markdown, readability
+from portal.cli import main
 from portal.kb.files import read_article
 from tests.conftest import SHIPPED_KB, write_article
 
@@ -409,7 +410,7 @@ def test_cli_reports_errors_with_file_lines_and_exits_1(app, tmp_path):
     broken.parent.mkdir()
     broken.write_text("no front matter here\n", encoding="utf-8")
 
-    result = app.test_cli_runner().invoke(args=["kb", "lint", str(tmp_path)])
+    result = app.test_cli_runner().invoke(main, args=["kb", "lint", str(tmp_path)])
 
     assert result.exit_code == 1, result.output
     out = result.output.splitlines()
@@ -423,22 +424,22 @@ def test_cli_reports_errors_with_file_lines_and_exits_1(app, tmp_path):
 def test_cli_warnings_pass_unless_warnings_are_errors(app, tmp_path):
     path = write_article(tmp_path, "warned", "en", "Warned", "Intro.\n\nPress the red button.\n")
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["kb", "lint", str(tmp_path)])
+    result = runner.invoke(main, args=["kb", "lint", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"{path}:{_file_line(path, 'red button')}: warning color-only: " in result.output
-    assert runner.invoke(args=["kb", "lint", str(tmp_path), "--warnings-as-errors"]).exit_code == 1
+    assert runner.invoke(main, args=["kb", "lint", str(tmp_path), "--warnings-as-errors"]).exit_code == 1
 
 
 def test_cli_lang_only_checks_one_language(app, tmp_path):
     write_article(tmp_path, "article", "en", "Article", "Intro.\n\n![](x.png)\n")
     write_article(tmp_path, "article", "es", "Artículo", "Introducción.\n", translation_of="en")
-    result = app.test_cli_runner().invoke(args=["kb", "lint", str(tmp_path), "--lang-only", "es"])
+    result = app.test_cli_runner().invoke(main, args=["kb", "lint", str(tmp_path), "--lang-only", "es"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == "1 file checked: 0 errors, 0 warnings"
 
 
 def test_cli_passes_on_the_shipped_knowledge_base(app):
-    result = app.test_cli_runner().invoke(args=["kb", "lint", str(SHIPPED_KB)])
+    result = app.test_cli_runner().invoke(main, args=["kb", "lint", str(SHIPPED_KB)])
     assert result.exit_code == 0, result.output
     assert "0 errors" in result.output.splitlines()[-1]
 
@@ -549,7 +550,7 @@ def test_studio_shows_lint_messages_in_the_writers_ui_language(make_app):
 def test_cli_messages_stay_english(make_app, tmp_path):
     app = make_app(languages=("en", "es"), default_language="es")
     write_article(tmp_path, "article", "es", "Artículo", "Introducción.\n\n![](x.png)\n")
-    result = app.test_cli_runner().invoke(args=["kb", "lint", str(tmp_path)])
+    result = app.test_cli_runner().invoke(main, args=["kb", "lint", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "error image-alt: Image has no alt text. Describe what the image shows" in result.output
 

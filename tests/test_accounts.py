@@ -15,6 +15,7 @@ from flask_babel import force_locale, gettext
 from portal.accounts import User, authenticate, create_user, has_role, role_required
 from portal.accounts.service import AccountError, _dummy_hash, hash_password, is_locked, verify_password
 from portal.accounts.views import IDLE_TIMEOUT, LAST_SEEN_KEY, SIGNED_IN_AT_KEY, safe_next
+from portal.cli import main
 from portal.db import db, utcnow
 
 PASSWORD = "correct horse battery staple"
@@ -326,23 +327,23 @@ def test_login_posts_are_rate_limited_per_client(app, client):
 def test_cli_users_create_and_list(app, session):
     runner = app.test_cli_runner()
     base = ["users", "create", "--email", "Cli@Example.org", "--name", "Cli User"]
-    result = runner.invoke(args=[*base, "--role", "agent", "--role", "writer", "--language", "es",
+    result = runner.invoke(main, args=[*base, "--role", "agent", "--role", "writer", "--language", "es",
                                  "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 0 and "cli@example.org" in result.output and PASSWORD not in result.output
     user = authenticate(session, "cli@example.org", PASSWORD)
     assert user.roles == ["agent", "writer"] and user.language == "es"
-    listing = runner.invoke(args=["users", "list"])
+    listing = runner.invoke(main, args=["users", "list"])
     assert "cli@example.org" in listing.output and "argon2" not in listing.output
-    again = runner.invoke(args=[*base, "--role", "agent", "--password-stdin"], input=PASSWORD + "\n")
+    again = runner.invoke(main, args=[*base, "--role", "agent", "--password-stdin"], input=PASSWORD + "\n")
     assert again.exit_code == 1 and "already exists" in again.output and PASSWORD not in again.output
-    assert runner.invoke(args=[*base, "--role", "customer", "--password-stdin"], input=PASSWORD).exit_code != 0
+    assert runner.invoke(main, args=[*base, "--role", "customer", "--password-stdin"], input=PASSWORD).exit_code != 0
 
 
 def test_cli_prompts_for_a_hidden_confirmed_password(app, session):
     runner = app.test_cli_runner()
     args = ["users", "create", "--email", "p@example.org", "--name", "P", "--role", "admin"]
-    short = runner.invoke(args=args, input="tooshort\ntooshort\n")
+    short = runner.invoke(main, args=args, input="tooshort\ntooshort\n")
     assert short.exit_code == 1 and "at least 12 characters" in short.output and "tooshort" not in short.output
-    result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(main, args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0 and PASSWORD not in result.output
     assert authenticate(session, "p@example.org", PASSWORD) is not None

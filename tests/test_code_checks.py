@@ -1,13 +1,18 @@
-"""The code checks run with the tests: ruff (style, import order, bugbear, pyupgrade) and mypy.
+"""The code checks run with the tests: ruff (style, import order, bugbear, pyupgrade), mypy,
+the import-layer contracts (import-linter) and the absence of import cycles.
 
-Both read their configuration from the project (``pyproject.toml`` for ruff,
-``setup.cfg`` for mypy), so running ``ruff check .`` or ``mypy`` by hand gives
-the same answer. Each check is also shown to fail on a file that breaks it.
+All read their configuration from the project (``pyproject.toml`` for ruff,
+``setup.cfg`` for mypy and import-linter), so running ``ruff check .``, ``mypy``
+or ``lint-imports`` by hand gives the same answer. Each check is also shown to
+fail on code that breaks it.
 """
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import grimp
 
 from portal.config import PROJECT_ROOT
 
@@ -52,3 +57,82 @@ def test_mypy_refuses_a_type_error_in_a_new_module(tmp_path):
     bad.write_text("def length(text: str) -> int:\n    return len(text)\n\n\nlength(3)\n")
     result = _mypy("--config-file", str(PROJECT_ROOT / "setup.cfg"), str(bad))
     assert result.returncode == 1 and "arg-type" in result.stdout, result.stdout
+
+
+def test_the_import_layer_contracts_are_kept():
+    lint_imports = Path(sys.executable).parent / "lint-imports"  # installed beside this interpreter
+    result = subprocess.run([str(lint_imports), "--no-cache"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=600, check=False)
+    assert result.returncode == 0 and "0 broken" in result.stdout, result.stdout + result.stderr
+
+
+def test_the_import_layer_check_refuses_a_forbidden_import(tmp_path):
+    package = tmp_path / "layered"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "high.py").write_text("")
+    (package / "low.py").write_text("def later():\n    import layered.high  # hidden in a function\n")
+    config = tmp_path / "setup.cfg"
+    config.write_text("[importlinter]\nroot_package = layered\n\n[importlinter:contract:layers]\n"
+                      "name = low does not import high\ntype = forbidden\nsource_modules = layered.low\n"
+                      "forbidden_modules = layered.high\n")
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint_imports), "--no-cache", "--config", str(config)], cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)}, capture_output=True,
+                            text=True, timeout=600, check=False)
+    assert result.returncode == 1 and "BROKEN" in result.stdout, result.stdout + result.stderr
+
+
+def import_cycles(*packages: str) -> list[list[str]]:
+    """Groups of modules that import each other, directly or through others (function-local imports count)."""
+    graph = grimp.build_graph(*packages, include_external_packages=False)
+    modules = sorted(graph.modules)
+    imports = {module: sorted(graph.find_modules_directly_imported_by(module)) for module in modules}
+    order: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        order[module] = lowest[module] = len(order)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in imports[module]:
+            if imported not in order:
+                visit(imported)
+                lowest[module] = min(lowest[module], lowest[imported])
+            elif imported in on_stack:
+                lowest[module] = min(lowest[module], order[imported])
+        if lowest[module] == order[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in modules:
+        if module not in order:
+            visit(module)
+    return cycles
+
+
+def test_no_module_imports_itself_through_others():
+    assert import_cycles("portal", "accessibility") == []
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path, monkeypatch):
+    package = tmp_path / "cyclic"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from cyclic.b import helper\n\n\ndef used():\n    return helper()\n")
+    (package / "b.py").write_text("def helper():\n"
+                                  "    from cyclic.a import used  # hidden in a function\n"
+                                  "    return used\n")
+    (package / "c.py").write_text("import cyclic.a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_cycles("cyclic") == [["cyclic.a", "cyclic.b"]]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.cli import main
 from portal.db import db, utcnow
 from portal.jobs import claim_next, enqueue, failed_jobs, register, run_pending
 from portal.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
@@ -117,7 +118,7 @@ def test_failed_jobs_are_visible_to_admins_and_can_be_retried(app):
         create_user(db.session, "agent@example.org", "Agent", "a long agent password", ["agent"], "en")
         db.session.commit()
         job_id = job.id
-    result = app.test_cli_runner().invoke(args=["jobs", "failed"])
+    result = app.test_cli_runner().invoke(main, args=["jobs", "failed"])
     assert f"#{job_id} test_flaky after 1 attempts: RuntimeError: remote end said no" in result.output
 
     def sign_in(email, password):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.analytics.models import SearchLog
+from portal.cli import main
 from portal.db import db
 from portal.jobs import run_pending
 from portal.publishing import import_knowledge_base
@@ -315,10 +316,10 @@ def test_cli_rebuild_and_status(make_app, tmp_path):
     with app.app_context():
         import_knowledge_base(db.session, tmp_path / "kb")
     runner = app.test_cli_runner()
-    assert "waiting for vectors: 1" in runner.invoke(args=["embeddings", "status"]).output
-    assert "1 articles queued" in runner.invoke(args=["index", "rebuild"]).output
-    assert "newly encoded" in runner.invoke(args=["index", "rebuild", "--vectors", "now"]).output
-    assert "waiting for vectors: 0" in runner.invoke(args=["embeddings", "status"]).output
+    assert "waiting for vectors: 1" in runner.invoke(main, args=["embeddings", "status"]).output
+    assert "1 articles queued" in runner.invoke(main, args=["index", "rebuild"]).output
+    assert "newly encoded" in runner.invoke(main, args=["index", "rebuild", "--vectors", "now"]).output
+    assert "waiting for vectors: 0" in runner.invoke(main, args=["embeddings", "status"]).output
 
 
 def test_embeddings_off_is_keyword_only(make_app, tmp_path):
@@ -331,7 +332,7 @@ def test_embeddings_off_is_keyword_only(make_app, tmp_path):
         assert db.session.scalar(select(func.count(SearchPassage.id))) == 0
     data = app.test_client().get("/api/v1/search", query_string={"q": "paper jam"}).get_json()
     assert data["total"] == 1 and data["retrieval"] == {"modes": ["keyword"], "semantic": "off"}
-    assert "embeddings are off" in app.test_cli_runner().invoke(args=["embeddings", "status"]).output
+    assert "embeddings are off" in app.test_cli_runner().invoke(main, args=["embeddings", "status"]).output
 
 
 def test_bad_embeddings_setting_is_refused():

@@ -24,6 +24,7 @@ from portal.accounts.service import (
     MAX_PASSWORD_LENGTH,
     authenticate,
     end_session,
+    load_user,
     session_is_valid,
     start_session,
 )
@@ -82,6 +83,10 @@ def login_redirect(expired: bool = False):
     if expired:
         args["expired"] = "1"
     return redirect(url_for("accounts.login", **args), code=302)
+
+
+login_manager.unauthorized_handler(login_redirect)  # a staff page asked for without signing in
+login_manager.user_loader(load_user)
 
 
 def _sign_out() -> None:

@@ -30,15 +30,19 @@ from portal.kb.models import (
     Article,
     ArticleVersion,
 )
+from portal.studio.segment_states import (
+    HUMAN_STATE,
+    MACHINE,
+    MISSING,
+    REVIEWED,
+    STALE,
+)
 from portal.studio.workflow import WorkflowError, latest, save_draft
 from portal.translation import memory
 from portal.translation.freshness import SUMMARY, TITLE, segment_hashes, segment_texts
 from portal.translation.models import HUMAN, MemorySegment
 from portal.translation.segmenter import block_hash, blocks, rebuild
 
-HUMAN_STATE, MACHINE, REVIEWED, STALE, MISSING = "human", "machine", "machine_reviewed", "stale", "missing"
-#: States that block publishing: a person has not yet answered for these segments.
-UNRESOLVED = frozenset({MACHINE, STALE, MISSING})
 _WORD = re.compile(r"\s+|[^\s]+")
 
 
@@ -176,19 +180,6 @@ def _align_with_translation(target: ArticleVersion, source: ArticleVersion, rows
             row.state = MISSING
         if not row.source.strip():
             row.state, row.text = "", ""
-
-
-def unresolved_segments(version: ArticleVersion) -> int:
-    """Segments of the side-by-side draft nobody has answered for yet."""
-    states = (version.segment_states or {}).get("states") or []
-    return sum(1 for state in states if state in UNRESOLVED)
-
-
-def alignment_is_current(version: ArticleVersion) -> bool:
-    """Was the side-by-side draft made against the source as it is now?"""
-    aligned = version.segment_states or {}
-    source = version.article.source
-    return source is not None and aligned.get("source_hashes") == segment_hashes(source)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from portal.kb.models import (
     Revision,
 )
 from portal.kb.service import content_hash
+from portal.studio.segment_states import REVIEWED, alignment_is_current, unresolved_segments
 
 DRAFT, IN_REVIEW, CHANGES, APPROVED, SCHEDULED = "draft", "in_review", "changes_requested", "approved", "scheduled"
 
@@ -123,8 +124,6 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
         raise WorkflowError("lint_errors")
     aligned = version.segment_states if version.lang != version.article.source_lang else None
     if aligned:
-        from portal.studio.segments import REVIEWED, alignment_is_current, unresolved_segments
-
         if unresolved_segments(version):
             raise WorkflowError("unreviewed_segments")
         if not alignment_is_current(version):

@@ -224,8 +224,7 @@ def review(slug: str, lang: str):
 @bp.post("/articles/<slug>/<lang>/publish")
 @role_required("writer")
 def publish(slug: str, lang: str):
-    from portal.publishing import after_publish, lint_errors
-    from portal.studio.jobs import PUBLISH_VERSION
+    from portal.publishing import PUBLISH_VERSION, after_publish, lint_errors
 
     def act(article, version):
         when = request.form.get("publish_at")

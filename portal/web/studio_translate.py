@@ -19,8 +19,8 @@ from portal.jobs import enqueue
 from portal.jobs.batches import batch_progress, create_batch
 from portal.kb import service as kb
 from portal.kb.models import Article, Category
+from portal.studio import segment_states, workflow
 from portal.studio import segments as seg
-from portal.studio import workflow
 from portal.web.guard import parse_count
 
 bp = Blueprint("studio_translate", __name__, url_prefix="/studio")
@@ -136,7 +136,7 @@ def translations(slug: str):
         rows.append({"lang": lang, "version": version,
                      "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None,
                      "has_draft": drafting, "draft_states": bool(drafting and version.segment_states),
-                     "unresolved": seg.unresolved_segments(version) if version is not None else 0})
+                     "unresolved": segment_states.unresolved_segments(version) if version is not None else 0})
     batch_id = request.args.get("batch", type=parse_count)
     progress = batch_progress(db.session, batch_id) if batch_id is not None else None
     return render_template("studio/translations.html", article=article, rows=rows, progress=progress)
