@@ -6,6 +6,7 @@ migrations themselves are under test) and copied for each test.
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,26 @@ def session(app):
 
     with app.app_context():
         yield db.session
+
+
+@contextmanager
+def statements_run(app):
+    """Collect the SQL statements ``app``'s engine runs inside the block (a list, filled as they run)."""
+    from sqlalchemy import event
+
+    from portal.db import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *rest):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 def counted_views(app, slug: str) -> int:

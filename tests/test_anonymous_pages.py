@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from flask import request_started
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.db import db
 from portal.jobs import run_pending
@@ -11,7 +11,7 @@ from portal.kb.models import Article
 from portal.publishing import import_knowledge_base
 from portal.search import search_service
 from portal.search.jobs import index_articles
-from tests.conftest import SHIPPED_KB, counted_views, write_article
+from tests.conftest import SHIPPED_KB, counted_views, statements_run, write_article
 
 ARTICLE = "/en/articles/reset-your-password"
 
@@ -47,20 +47,10 @@ def test_a_reader_without_a_session_gets_the_same_bytes_without_flask_and_the_vi
     before = counted_views(shipped_app, "reset-your-password")
     first = shipped_app.test_client().get(ARTICLE)
     assert first.status_code == 200 and "Set-Cookie" not in first.headers and cache.anonymous_pages == 1
-    with shipped_app.app_context():
-        engine = db.engine
-    queries = []
-
-    def listener(*args):
-        queries.append(1)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        with FlaskRequests(shipped_app) as flask_requests:
-            again = [shipped_app.test_client().get(ARTICLE) for _ in range(3)]
-            not_modified = shipped_app.test_client().get(ARTICLE, headers={"If-None-Match": first.headers["ETag"]})
-            changed = shipped_app.test_client().get(ARTICLE, headers={"If-None-Match": '"another"'})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    with statements_run(shipped_app) as queries, FlaskRequests(shipped_app) as flask_requests:
+        again = [shipped_app.test_client().get(ARTICLE) for _ in range(3)]
+        not_modified = shipped_app.test_client().get(ARTICLE, headers={"If-None-Match": first.headers["ETag"]})
+        changed = shipped_app.test_client().get(ARTICLE, headers={"If-None-Match": '"another"'})
     assert flask_requests.count == 0 and queries == []
     for response in again + [changed]:
         assert response.status_code == 200 and response.get_data() == first.get_data()

@@ -1,7 +1,7 @@
 """Public pages carry validators and answer 304; only session-free pages may sit in a shared cache."""
 from __future__ import annotations
 
-from tests.conftest import counted_views
+from tests.conftest import counted_views, statements_run
 
 
 def test_a_category_page_is_shared_cacheable_and_revalidates_to_304(shipped_app):
@@ -41,7 +41,6 @@ def test_the_root_redirect_varies_by_cookie_and_language_and_errors_carry_no_val
 
 
 def test_public_pages_are_served_from_memory_until_the_knowledge_base_changes(shipped_app):
-    from sqlalchemy import event
 
     from portal.db import db
     from portal.kb.models import Category
@@ -50,17 +49,8 @@ def test_public_pages_are_served_from_memory_until_the_knowledge_base_changes(sh
     client = shipped_app.test_client()
     first = client.get("/en/")
     assert first.headers["Cache-Control"].startswith("public")
-    with shipped_app.app_context():
-        engine = db.engine
-    queries = []
-
-    def listener(*args):
-        queries.append(1)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(shipped_app) as queries:
         hit = client.get("/en/")
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert hit.get_data() == first.get_data() and hit.headers["ETag"] == first.headers["ETag"]
     assert queries == [] and cache.hits == 1  # no view, no query, no template
     assert client.get("/en/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
