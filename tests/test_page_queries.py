@@ -2,26 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from portal.db import db
 from portal.publishing import import_knowledge_base
-from tests.conftest import write_article
+from tests.conftest import statements_run, write_article
 
 
 def _queries(app, path: str) -> int:
     app.extensions["page_cache"].clear()
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *rest):
-        seen.append(statement)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(app) as seen:
         assert app.test_client().get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     return len(seen)
 
 

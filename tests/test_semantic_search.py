@@ -18,7 +18,7 @@ from portal.search.embedding import (
 )
 from portal.search.models import SearchPassage
 from portal.search.passages import passages_for
-from tests.conftest import SHIPPED_KB, write_article
+from tests.conftest import SHIPPED_KB, statements_run, write_article
 
 NONSENSE = ["qwxz vbnm plokij", "zzkq ptwv mmbr", "flurbo snackle wimdip", "banana bread recipe",
             "who won the world cup in 1998"]
@@ -363,19 +363,13 @@ def test_background_query_vectors_are_encoded_once_and_then_read_from_the_disk_c
 
 
 def test_a_web_process_looks_for_new_passage_vectors_at_most_every_check_interval(make_app):
-    from sqlalchemy import event
 
     from portal.search.vectors import DatabaseVectorIndex
 
     app = make_app(embeddings="none")
     with app.app_context():
         engine = db.engine
-    statements = []
-
-    def listener(conn, cursor, statement, *rest):
-        statements.append(statement)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(app) as statements:
         patient = DatabaseVectorIndex(engine.connect, "model", 4, check_every=3600)
         for _ in range(5):
             patient.refresh()
@@ -383,7 +377,5 @@ def test_a_web_process_looks_for_new_passage_vectors_at_most_every_check_interva
         eager = DatabaseVectorIndex(engine.connect, "model", 4)
         for _ in range(5):
             eager.refresh()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert looked == 2  # the first refresh reads the generation and the rows; the next four nothing
     assert len(statements) - looked >= 5  # without an interval, every search looks
