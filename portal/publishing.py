@@ -65,18 +65,25 @@ def lint_errors(version) -> list:
     return [f for f in findings if f.severity == "error"]
 
 
+def publish_now(session: Session, version) -> None:
+    """Make ``version``'s approved draft live and fan out (a writer's click, or its scheduled time)."""
+    from portal.studio.workflow import publish
+
+    publish(version, lint_errors(version))
+    session.commit()
+    after_publish(session, version.article, {version.lang})
+
+
 @register(PUBLISH_VERSION)
 def publish_version(payload: dict) -> dict:
     """Scheduled publishing, run by the job queue when the time comes."""
     from portal.db import db
     from portal.kb.models import ArticleVersion
-    from portal.studio.workflow import SCHEDULED, publish
+    from portal.studio.workflow import SCHEDULED
 
     session = db.session()  # the job's Session itself, not the scoped proxy
     version = session.get(ArticleVersion, payload["version_id"])
     if version is None or version.review_state != SCHEDULED:
         return {"skipped": "no longer scheduled"}
-    publish(version, lint_errors(version))
-    session.commit()
-    after_publish(session, version.article, {version.lang})
+    publish_now(session, version)
     return {"published": version.current_revision}

@@ -224,7 +224,7 @@ def review(slug: str, lang: str):
 @bp.post("/articles/<slug>/<lang>/publish")
 @role_required("writer")
 def publish(slug: str, lang: str):
-    from portal.publishing import PUBLISH_VERSION, after_publish, lint_errors
+    from portal.publishing import PUBLISH_VERSION, publish_now
 
     def act(article, version):
         when = request.form.get("publish_at")
@@ -236,9 +236,7 @@ def publish(slug: str, lang: str):
             delay = workflow.schedule(version, moment)
             enqueue(db.session, PUBLISH_VERSION, {"version_id": version.id}, delay=delay)
             return None
-        workflow.publish(version, lint_errors(version))
-        db.session.commit()
-        after_publish(db.session, article, {version.lang})
+        publish_now(db.session(), version)
         return None
 
     return _step(slug, lang, act)
