@@ -1,12 +1,14 @@
 """Page throughput under gunicorn, against a Flask hello-world measured in the same run.
 
     .venv/bin/python bench/pages.py [--seconds 5] [--repeat 3] [--connections 16] [--workers 2]
+                                    [--threads N] [--only "search"]
 
 Both servers run with the same gunicorn settings (``portal.server.gunicorn_options``:
-gthread, 4 threads per worker); wrk (Debian's ``wrk``, installed by set-up) drives
-each URL from 127.0.0.1 only. Prints requests/s, p50/p99 latency and the ratio to
-hello-world for each page, the web workers' resident memory and their start time.
-Figures, not assertions.
+gthread, ``portal.server.SERVE_THREADS`` threads per worker unless ``--threads``);
+wrk (Debian's ``wrk``, installed by set-up) drives each URL from 127.0.0.1 only.
+Prints requests/s, p50/p99 latency as wrk saw them and the ratio to hello-world for
+each page, the p99 time inside the worker (from the portal's access log), the web
+workers' resident memory and their start time. Figures, not assertions.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import temporary_app  # noqa: E402 - once the project root is on the path
+from portal.server import SERVE_THREADS  # noqa: E402
 
 
 def free_port() -> int:
@@ -75,6 +78,14 @@ def wrk_median(url: str, seconds: int, connections: int, repeat: int) -> tuple[f
     return runs[len(runs) // 2]
 
 
+def server_p99(access_log: Path, since: int) -> str:
+    """p99 of the request times gunicorn logged (whole ms) after byte ``since`` of its access log."""
+    with access_log.open() as log:
+        log.seek(since)
+        times = sorted(int(m.group(1)) for line in log if (m := re.search(r" (\d+)ms$", line.rstrip())))
+    return f"{times[int(len(times) * 0.99)]} (n={len(times)})" if times else "-"
+
+
 def worker_rss_mb(master_pid: int) -> list[float]:
     children = subprocess.run(
         ["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False
@@ -107,8 +118,10 @@ def prepare_portal() -> Path:
     return app.config["SETTINGS"].data_dir
 
 
-def start(command: list[str], env: dict, port: int, probe: str) -> tuple[subprocess.Popen, float]:
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def start(command: list[str], env: dict, port: int, probe: str,
+          log: Path | None = None) -> tuple[subprocess.Popen, float]:
+    output = log.open("a") if log is not None else subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                start_new_session=True)
     return process, wait_until_up(port, probe)
 
@@ -124,6 +137,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="wrk runs per URL; the median one is reported")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=SERVE_THREADS, help="per worker, for both servers")
+    parser.add_argument("--only", default="", help="measure only the pages whose name contains this text")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: run `make setup` (it installs Debian's wrk)")
@@ -141,7 +156,7 @@ def main() -> None:
         def hello():
             return "Hello, World!"
 
-        options = gunicorn_options("127.0.0.1", int(sys.argv[1]), {args.workers}, 4)
+        options = gunicorn_options("127.0.0.1", int(sys.argv[1]), {args.workers}, {args.threads})
         options.update(accesslog=None, post_fork=lambda server, worker: None, post_worker_init=lambda worker: None,
                        worker_exit=lambda server, worker: None)
         PortalServer(app, options).run()
@@ -165,23 +180,27 @@ def main() -> None:
 
     port = free_port()
     command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--no-worker",
-               "--workers", str(args.workers)]
+               "--workers", str(args.workers), "--threads", str(args.threads)]
     # The first start after indexing reads a cold index; a restart (deploy, reload) finds it warm.
     portal, first_startup = start(command, env, port, "/healthz")
     stop(portal)
-    portal, startup = start(command, env, port, "/healthz")
+    access_log = scratch / "access.log"
+    portal, startup = start(command, env, port, "/healthz", access_log)
     pages = [("English article", "/en/articles/reset-your-password"),
              ("machine-translated article (ja)", "/ja/articles/reset-your-password"),
              ("category page", "/en/categories/account"), ("home page", "/en/"),
              ("search page", "/en/search?q=reset+password"), ("search API", "/api/v1/search?q=reset+password&lang=en")]
+    pages = [(name, path) for name, path in pages if args.only in name]
     try:
         for _, path in pages:  # warm: templates compiled, model loaded, caches filled in every worker
             for _ in range(20):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60).read()
             wrk(f"http://127.0.0.1:{port}{path}", 1, args.connections)  # and every worker thread under load
-        rows = [(name, path, *wrk_median(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections,
-                                         args.repeat))
-                for name, path in pages]
+        rows = []
+        for name, path in pages:
+            mark = access_log.stat().st_size
+            measured = wrk_median(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, args.repeat)
+            rows.append((name, path, *measured, server_p99(access_log, mark)))
         rss = worker_rss_mb(portal.pid)
     finally:
         stop(portal)
@@ -189,13 +208,16 @@ def main() -> None:
 
     rate = (hello_before[0] + hello_after[0]) / 2
     p50, p99 = max(hello_before[1], hello_after[1]), max(hello_before[2], hello_after[2])
-    print(f"gunicorn, {args.workers} workers x 4 threads, wrk {args.connections} connections, "
+    print(f"gunicorn, {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, "
           f"median of {args.repeat} runs of {args.seconds} s each")
-    print(f"{'page':36} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    print(f"{'page':36} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'in-worker p99 ms':>16}")
     print(f"{'hello-world Flask (mean of 2 runs)':36} {rate:8.0f} {1:6.2f} {p50:7.2f} {p99:7.2f} {0:6}"
           f"   (runs: {hello_before[0]:.0f} and {hello_after[0]:.0f} req/s)")
-    for name, _, page_rate, page_p50, page_p99, errors in rows:
-        print(f"{name:36} {page_rate:8.0f} {page_rate / rate:6.2f} {page_p50:7.2f} {page_p99:7.2f} {errors:6}")
+    for name, _, page_rate, page_p50, page_p99, errors, in_worker in rows:
+        print(f"{name:36} {page_rate:8.0f} {page_rate / rate:6.2f} {page_p50:7.2f} {page_p99:7.2f} {errors:6}"
+              f" {in_worker:16}")
+    print("(p50/p99: as wrk saw them, queueing for a thread and the CPU included; in-worker: from the access "
+          "log, request read to response written, whole ms)")
     print(f"web worker start (process launch to first answer, workers warmed up): "
           f"{first_startup:.2f} s on a fresh index, {startup:.2f} s on a restart")
     print(f"resident memory per web worker: {', '.join(f'{size:.0f} MB' for size in rss)}")

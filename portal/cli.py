@@ -12,6 +12,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from portal.server import SERVE_THREADS
+
 
 def _create_app(*_args, **_kwargs) -> Flask:
     from portal import create_app
@@ -115,7 +117,7 @@ def kb_lint(directory: Path, lang_only: str | None, warnings_as_errors: bool) ->
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Web worker processes (default: one per core).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+@click.option("--threads", default=SERVE_THREADS, show_default=True, type=click.IntRange(1, 64),
               help="Request threads per web worker.")
 @click.option("--worker/--no-worker", default=True, show_default=True,
               help="Also start a background worker process for jobs.")

@@ -5,6 +5,7 @@ werkzeug's development server for debugging.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -17,6 +18,12 @@ from gunicorn.app.base import BaseApplication
 #: Access-log line without personal data: no client address, no query string
 #: (searches and ticket tokens live there), no user agent or referrer.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+#: Request threads per web worker (``portal serve --threads``; bench/pages.py uses it for
+#: both servers it compares). 8 measured no different from 4 on 2 cores, within this
+#: machine's run-to-run noise.
+SERVE_THREADS = 4
 
 
 def default_workers() -> int:
@@ -81,6 +88,9 @@ def _post_worker_init(worker) -> None:
     # model starts before that leave the worker deaf to SIGTERM now and then (seen:
     # graceful stops waited the whole graceful_timeout in about one run in three).
     warm_worker(worker.app.application)
+    # What the warm-up loaded lives as long as the worker: out of the collector's sight,
+    # full collections stop walking the models and indexes on every request thread's behalf.
+    gc.freeze()
 
 
 def _worker_exit(server, worker) -> None:  # gunicorn's hook signature

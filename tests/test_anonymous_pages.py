@@ -75,9 +75,8 @@ def test_a_visitor_with_a_session_and_other_requests_always_reach_flask(shipped_
     with searcher.session_transaction() as visit:
         assert visit["visit_articles"] == ["reset-your-password"]
     assert with_reference.status_code == head.status_code == in_german.status_code == 200
-    # The search page sets a session (the visit remembers the search): never kept for anonymous readers,
-    # and a page carrying a search reference is never one either.
-    assert cache.anonymous_pages == 2  # the article as first read, and in German
+    # A page carrying a search reference is never kept for readers without a session.
+    assert cache.anonymous_pages == 3  # the article as first read and in German, and the search page
 
 
 def test_a_knowledge_base_change_drops_the_pages_kept_for_readers_without_a_session(shipped_app):
@@ -126,3 +125,56 @@ def test_an_api_answer_from_memory_is_logged_each_time_and_never_older_than_the_
         index_articles(db.session, search_service().backend, [article_id])
     found = indexed_app.test_client().get(url).get_json()
     assert [result["slug"] for result in found["results"]][:1] == ["quokka-mode"]
+
+
+def test_a_new_visitor_gets_the_search_page_without_flask_with_its_own_reference_and_visit(indexed_app):
+    """The search page for a visitor without a session: Flask makes it once, then the page is filled in
+    with a fresh search reference and given the same remembered-search session, freshly signed."""
+    from portal.analytics.models import SearchLog
+    from portal.web.public import SEARCH_REF_PLACEHOLDER
+
+    counter = indexed_app.extensions["read_counter"]
+    counter.flush()
+    url = "/en/search?q=reset+password"
+    first = indexed_app.test_client().get(url)
+    assert first.status_code == 200 and _session_cookie(first)
+    with FlaskRequests(indexed_app) as flask_requests:
+        visitors = [indexed_app.test_client() for _ in range(3)]
+        answers = [visitor.get(url) for visitor in visitors]
+    assert flask_requests.count == 0
+    refs = {_search_ref(answer) for answer in [first, *answers]}
+    assert len(refs) == 4 and all(SEARCH_REF_PLACEHOLDER not in answer.get_data(as_text=True) for answer in answers)
+    for answer in answers:
+        same_page = first.get_data(as_text=True).replace(_search_ref(first), "REF")
+        assert answer.get_data(as_text=True).replace(_search_ref(answer), "REF") == same_page
+        assert int(answer.headers["Content-Length"]) == len(answer.get_data())
+        assert answer.headers["ETag"] != first.headers["ETag"]  # the body differs: so does its tag
+        for name in ("Content-Type", "Cache-Control", "Vary", "Content-Security-Policy"):
+            assert answer.headers.get(name) == first.headers.get(name), name
+        given = _session_cookie(answer)
+        assert given.split(";")[1:] == _session_cookie(first).split(";")[1:]  # the same flags: HttpOnly, SameSite
+        assert "HttpOnly" in given and "SameSite=Lax" in given
+    # Each visitor's cookie is a real session: the contact form knows the search.
+    for visitor in visitors:
+        with visitor.session_transaction() as visit:
+            assert visit["visit_query"]["query"] == "reset password"
+        assert "reset password" in visitor.get("/en/contact").get_data(as_text=True)
+    # Four searches logged, each with its own reference; a result opened from an answer is credited to it.
+    opened_ref = _search_ref(answers[1])
+    assert visitors[1].get(f"/en/articles/reset-your-password?s={opened_ref}").status_code == 200
+    assert counter.flush() >= 4
+    with indexed_app.app_context():
+        rows = db.session.execute(select(SearchLog.ref, SearchLog.opened_slug)
+                                  .where(SearchLog.query == "reset password")).all()
+    assert {ref for ref, _ in rows} == refs
+    assert dict(rows)[opened_ref] == "reset-your-password"
+
+
+def _session_cookie(response) -> str | None:
+    return next((value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")), None)
+
+
+def _search_ref(response) -> str:
+    import re
+
+    return re.search(r"\?s=([A-Za-z0-9_-]{12})", response.get_data(as_text=True)).group(1)

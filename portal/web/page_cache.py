@@ -28,7 +28,11 @@ them in front of Flask, from the exact bytes Flask sent the last time, before a
 request context, a session or a URL match is made. A view takes part when its
 side effects need no session: it has no ``on_hit``, or declares
 ``anonymous_hit(app, meta)`` (count the view, log the search). The side
-effects are replayed on every such answer, so counts stay exact.
+effects are replayed on every such answer, so counts stay exact. A page with
+placeholders gets them filled in by what ``anonymous_hit`` returns, and a view
+that declares ``anonymous_session`` (the session it gives a new visitor
+depends only on the URL and language, as the search page's remembered search
+does) has that session signed again for each visitor, as Flask would.
 """
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import Headers
-from werkzeug.http import is_resource_modified, parse_cookie, remove_entity_headers
+from werkzeug.http import generate_etag, is_resource_modified, parse_cookie, quote_etag, remove_entity_headers
 from werkzeug.wrappers import Response
 
 MAX_ENTRIES = 1024
@@ -60,8 +64,9 @@ class PagePolicy:
     ignored_args: frozenset[str] = frozenset()
     variant: Callable[[dict[str, Any]], Hashable] | None = None
     on_hit: Callable[[dict[str, Any], dict[str, Any]], dict[str, str] | None] | None = None
-    anonymous_hit: Callable[[Flask, dict[str, Any]], None] | None = None
+    anonymous_hit: Callable[[Flask, dict[str, Any]], dict[str, str] | None] | None = None
     generation: Callable[[], Hashable] | None = None
+    anonymous_session: bool = False
 
     @property
     def anonymous(self) -> bool:
@@ -75,18 +80,23 @@ _View = TypeVar("_View", bound=Callable[..., Any])
 def cacheable(*, ignored_args: tuple[str, ...] = (),
               variant: Callable[[dict[str, Any]], Hashable] | None = None,
               on_hit: Callable[[dict[str, Any], dict[str, Any]], dict[str, str] | None] | None = None,
-              anonymous_hit: Callable[[Flask, dict[str, Any]], None] | None = None,
+              anonymous_hit: Callable[[Flask, dict[str, Any]], dict[str, str] | None] | None = None,
               generation: Callable[[], Hashable] | None = None,
+              anonymous_session: bool = False,
               ) -> Callable[[_View], _View]:
     """Mark a view whose page may be served from memory (see the module docstring).
 
     ``variant(view_args)`` and ``on_hit(view_args, meta)`` run in the request;
     ``meta`` is what the view put in :func:`remember` when the page was made.
     ``anonymous_hit(app, meta)`` is ``on_hit`` for a visitor without a session,
-    run outside any request: it may not touch ``request``, ``session`` or ``g``.
-    ``generation()`` runs with an app context only.
+    run outside any request: it may not touch ``request``, ``session`` or ``g``;
+    like ``on_hit`` it returns the values of the page's placeholders.
+    ``generation()`` runs with an app context only. ``anonymous_session``: the
+    session the view gives a visitor who had none is the same for everyone
+    making the same request (no random token, nothing typed into a form), so it
+    may be given again, freshly signed, without Flask.
     """
-    policy = PagePolicy(frozenset(ignored_args), variant, on_hit, anonymous_hit, generation)
+    policy = PagePolicy(frozenset(ignored_args), variant, on_hit, anonymous_hit, generation, anonymous_session)
 
     def mark(view: _View) -> _View:
         view.page_cache_policy = policy  # type: ignore[attr-defined]
@@ -109,9 +119,47 @@ def do_not_store() -> None:
     g.page_cache_skip = True
 
 
+@dataclass(frozen=True)
+class _Offer:
+    """What Flask tells :class:`AnonymousPages` about a response it may keep."""
+
+    policy: PagePolicy
+    meta: dict[str, Any]
+    made_from: Hashable
+    template: bytes | None
+    session: _GivenSession | None
+
+
 #: WSGI environ keys between :class:`AnonymousPages` and :meth:`PageCache.store`.
 _ANONYMOUS_KEY = "portal.page_cache.anonymous_key"
 _ANONYMOUS_OFFER = "portal.page_cache.anonymous_offer"
+
+
+class _GivenSession:
+    """The session a page gives every new visitor, signed by Flask's own session interface."""
+
+    def __init__(self, contents: dict[str, Any], permanent: bool) -> None:
+        self.contents = contents
+        self.permanent = permanent
+        self._signed: tuple[int, str] | None = None
+
+    def cookie(self, app: Flask) -> str:
+        """The ``Set-Cookie`` value Flask would send now.
+
+        The signature's timestamp counts whole seconds, so within one second Flask
+        would send these very bytes: they are made once per second, not per answer.
+        """
+        now = int(time.time())
+        signed = self._signed
+        if signed is not None and signed[0] == now:
+            return signed[1]
+        given = app.session_interface.session_class(self.contents)  # type: ignore[attr-defined]
+        given.permanent = self.permanent
+        given.modified = True
+        carrier = app.response_class()
+        app.session_interface.save_session(app, given, carrier)
+        self._signed = (now, carrier.headers["Set-Cookie"])
+        return self._signed[1]
 
 
 @dataclass(frozen=True)
@@ -124,9 +172,13 @@ class _AnonymousPage:
     not_modified_headers: list[tuple[str, str]]
     body: bytes
     etag: str | None
-    replay: Callable[[], None] | None
+    replay: Callable[[], dict[str, str] | None] | None
     generation: Callable[[], Hashable] | None
     made_from: Hashable
+    #: The page has placeholders: filled in, measured and tagged for each answer.
+    templated: bool = False
+    #: The session every visitor answered gets.
+    session: _GivenSession | None = None
 
 
 def _policy() -> PagePolicy | None:
@@ -188,6 +240,8 @@ class PageCache:
         g.page_cache_hit = True
         g.page_cache_meta = meta
         fill_in = policy.on_hit(request.view_args or {}, meta) if policy.on_hit else None
+        if fill_in:
+            g.page_cache_template = body  # the page as kept, placeholders and all
         for placeholder, value in (fill_in or {}).items():
             body = body.replace(placeholder.encode(), value.encode())
             g.page_cache_body = body  # filled in for this request: not a page for anyone else
@@ -220,14 +274,25 @@ class PageCache:
     @staticmethod
     def _offer_to_anonymous() -> None:
         # Tell AnonymousPages it may keep this response: the visitor had no session and
-        # got none, nothing in the page is theirs, and the view's side effects can be replayed.
+        # got none (or one the view declared the same for everyone), nothing in the page is
+        # theirs, and the view's side effects (and placeholders) can be replayed.
         policy = _policy()
         if (_ANONYMOUS_KEY not in request.environ or policy is None or not policy.anonymous
-                or g.get("page_cache_body") is not None or session.modified or len(session)
                 or any(arg in request.args for arg in policy.ignored_args)):
             return
+        template = g.get("page_cache_template")
+        if template is None and g.get("page_cache_body") is not None:
+            template = g.page_cache_body.encode()
+        if template is not None and policy.anonymous_hit is None:
+            return  # nothing could fill in the placeholders
+        given = None
+        if session.modified or len(session):
+            if not policy.anonymous_session:
+                return
+            given = _GivenSession(dict(session), session.permanent)
         generation = g.page_cache_key[-1]  # what the page was made from, as the key says
-        request.environ[_ANONYMOUS_OFFER] = (policy, dict(g.get("page_cache_meta") or {}), generation)
+        request.environ[_ANONYMOUS_OFFER] = _Offer(policy, dict(g.get("page_cache_meta") or {}), generation,
+                                                   template, given)
 
     def anonymous_page(self, key: tuple) -> _AnonymousPage | None:
         """The page kept for a visitor without a session making request ``key``, if still fresh."""
@@ -325,7 +390,7 @@ class AnonymousPages:
             return start_response(status, headers, exc_info)
 
         body_parts = self.wsgi_app(environ, remembering_start_response)
-        offer = environ.get(_ANONYMOUS_OFFER)
+        offer: _Offer | None = environ.get(_ANONYMOUS_OFFER)
         if offer is None or not sent:
             return body_parts
         try:
@@ -336,19 +401,31 @@ class AnonymousPages:
         self._keep(key, offer, sent[0], sent[1], body, epoch)
         return [body]
 
-    def _keep(self, key: tuple, offer: tuple[PagePolicy, dict, Hashable], status: str, headers: list,
-              body: bytes, epoch: int) -> None:
-        names = {name.lower() for name, _ in headers}
-        if not status.startswith("200 ") or "set-cookie" in names:
+    def _keep(self, key: tuple, offer: _Offer, status: str, headers: list, body: bytes, epoch: int) -> None:
+        if not status.startswith("200 "):
+            return
+        cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+        if offer.session is None and cookies:
             return  # belt and braces: the offer was made before the session was saved
-        policy, meta, made_from = offer
-        replay = partial(policy.anonymous_hit, self.app, meta) if policy.anonymous_hit is not None else None
+        session_cookie = self.session_cookie + "="
+        if any(not value.startswith(session_cookie) and "Max-Age=0" not in value for value in cookies):
+            return  # a cookie with a value (a language choice): only the session is given again
+        policy = offer.policy
+        replay = partial(policy.anonymous_hit, self.app, offer.meta) if policy.anonymous_hit is not None else None
+        templated = offer.template is not None
+        given = any(value.startswith(session_cookie) for value in cookies)
+        # Made again for each answer: the length and tag of the filled-in body, and the session cookie
+        # (cookies Flask deleted, such as a remember-me cookie a visit never had, are sent as they were).
+        headers = [(name, value) for name, value in headers
+                   if not (templated and name.lower() in ("content-length", "etag"))
+                   and not (name.lower() == "set-cookie" and value.startswith(session_cookie))]
         not_modified = Headers(headers)
         remove_entity_headers(not_modified)
         etag = next((value for name, value in headers if name.lower() == "etag"), None)
         self.cache.keep_anonymous(key, _AnonymousPage(
-            time.monotonic() + self.cache.max_age, status, list(headers), list(not_modified.items()), body,
-            etag, replay, policy.generation, made_from), epoch)
+            time.monotonic() + self.cache.max_age, status, list(headers), list(not_modified.items()),
+            offer.template if offer.template is not None else body, etag, replay, policy.generation,
+            offer.made_from, templated, offer.session if given else None), epoch)
 
     def _current(self, page: _AnonymousPage) -> bool:
         # A page made from an older search index is not answered: Flask makes the new one.
@@ -359,13 +436,24 @@ class AnonymousPages:
 
     def _answer(self, page: _AnonymousPage, environ: dict, start_response: Callable) -> list[bytes]:
         self.cache.count_hit()
-        if page.replay is not None:
-            page.replay()
-        if page.etag is not None and not is_resource_modified(environ, etag=page.etag):
-            start_response("304 NOT MODIFIED", page.not_modified_headers)
-            return []
-        start_response(page.status, page.headers)
-        return [page.body]
+        fill_in = page.replay() if page.replay is not None else None
+        if not page.templated and page.session is None:
+            if page.etag is not None and not is_resource_modified(environ, etag=page.etag):
+                start_response("304 NOT MODIFIED", page.not_modified_headers)
+                return []
+            start_response(page.status, page.headers)
+            return [page.body]
+        body, headers = page.body, list(page.headers)
+        if page.templated:
+            for placeholder, value in (fill_in or {}).items():
+                body = body.replace(placeholder.encode(), value.encode())
+            # As Flask would: a fresh length and tag (the page differs per request, so no 304).
+            headers += [("Content-Length", str(len(body))), ("ETag", quote_etag(generate_etag(body)))]
+        if page.session is not None:
+            headers.append(("Set-Cookie", page.session.cookie(self.app)))
+        start_response(page.status, headers)
+        return [body]
+
 
 
 def install(app: Flask, max_age: float) -> PageCache:

@@ -5,6 +5,7 @@ import secrets
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     g,
@@ -175,6 +176,15 @@ def _search_again(view_args: dict, meta: dict) -> dict[str, str] | None:
     return {SEARCH_REF_PLACEHOLDER: _log_search(logged.again())}
 
 
+def _search_again_without_visit(app: Flask, meta: dict) -> dict[str, str] | None:
+    # A new visitor answered from memory: logged, with a reference of its own; the search
+    # is remembered in the session the page gives them (declared with anonymous_session).
+    logged = meta.get("logged")
+    if logged is None:
+        return None
+    return {SEARCH_REF_PLACEHOLDER: app.extensions["read_counter"].search(logged.again())}
+
+
 def search_generations() -> tuple:
     """Page-cache generation of search answers: a new index or new vectors make a new answer."""
     from portal.search import search_service
@@ -226,7 +236,8 @@ def article(slug: str):
 
 
 @bp.get("/search")
-@page_cache.cacheable(generation=search_generations, on_hit=_search_again)
+@page_cache.cacheable(generation=search_generations, on_hit=_search_again,
+                      anonymous_hit=_search_again_without_visit, anonymous_session=True)
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
     from portal.search import SearchQuery, clean_query, search_service
