@@ -1,7 +1,11 @@
-"""Workflows that span packages: import or publish, then translate and index.
+"""Use cases that change what customers read: import, publish, unpublish.
 
 The knowledge-base package knows nothing of translation or search; this module
-is where a change to articles fans out to them.
+is where a change to articles fans out to them. Each use case here owns its
+transaction: the services it calls only flush, and it commits once, with the
+change and every follow-up job (staleness, machine translation, indexing)
+together. A process that dies after that commit leaves jobs a worker will
+run; one that dies before it leaves nothing half-done (ADR 0001).
 """
 from __future__ import annotations
 
@@ -19,37 +23,34 @@ PUBLISH_VERSION = "publish_version"
 
 
 def import_knowledge_base(session: Session, directory: Path) -> tuple[ImportReport, int]:
-    """Import a directory, then update staleness and enqueue pre-translation.
+    """Import a directory with its staleness, pre-translation and indexing jobs, in one commit.
 
     Returns the import report and the number of translation jobs enqueued.
     """
-    from portal.jobs.hooks import run_hooks
-    from portal.translation.jobs import after_articles_changed
-
     report = import_directory(session, directory)
     changed = report.changed_by_slug()
-    if not changed:
-        return report, 0
-    articles = session.scalars(
-        select(Article).where(Article.slug.in_(list(changed))).options(selectinload(Article.versions))
-    ).all()
-    jobs = after_articles_changed(session, {article: changed[article.slug] for article in articles})
-    for article in articles:
-        for lang in changed[article.slug]:
-            run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
+    jobs = 0
+    if changed:
+        articles = session.scalars(
+            select(Article).where(Article.slug.in_(list(changed))).options(selectinload(Article.versions))
+        ).all()
+        jobs = fan_out(session, {article: changed[article.slug] for article in articles})
     session.commit()
     return report, jobs
 
 
-def after_publish(session: Session, article: Article, langs: set[str]) -> int:
-    """A writer published or unpublished versions: staleness, translation, index."""
+def fan_out(session: Session, changed: dict[Article, set[str]]) -> int:
+    """What follows a change to these articles' languages, flushed into the caller's
+    transaction: staleness and pre-translation, then whatever else listens (the
+    search index). Returns the number of translation jobs enqueued."""
     from portal.jobs.hooks import run_hooks
     from portal.translation.jobs import after_articles_changed
 
-    jobs = after_articles_changed(session, {article: langs})
-    for lang in langs:
-        run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
-    session.commit()
+    jobs = after_articles_changed(session, changed)
+    for article, langs in changed.items():
+        for lang in sorted(langs):
+            run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
+    session.flush()
     return jobs
 
 
@@ -66,12 +67,23 @@ def lint_errors(version) -> list:
 
 
 def publish_now(session: Session, version) -> None:
-    """Make ``version``'s approved draft live and fan out (a writer's click, or its scheduled time)."""
+    """Make ``version``'s approved draft live, with its follow-up jobs, in one commit
+    (a writer's click, or its scheduled time). Raises ``WorkflowError`` and changes
+    nothing when the draft may not be published."""
     from portal.studio.workflow import publish
 
     publish(version, lint_errors(version))
+    fan_out(session, {version.article: {version.lang}})
     session.commit()
-    after_publish(session, version.article, {version.lang})
+
+
+def unpublish_now(session: Session, version) -> None:
+    """Take ``version`` off the site (search index and translations follow), in one commit."""
+    from portal.studio.workflow import unpublish
+
+    unpublish(version)
+    fan_out(session, {version.article: {version.lang}})
+    session.commit()
 
 
 @register(PUBLISH_VERSION)

@@ -134,8 +134,9 @@ def shipped_app(make_app):
 
     app = make_app()
     with app.app_context():
-        report = import_directory(db.session, SHIPPED_KB)
+        report = import_directory(db.session, SHIPPED_KB)  # the articles alone: no jobs
         assert not report.errors, report.errors
+        db.session.commit()
     return app
 
 

@@ -24,6 +24,7 @@ def test_migrations_import_and_pages_on_postgresql(postgres_url, tmp_path):
         report = import_directory(db.session, SHIPPED_KB)
         assert report.errors == [] and len(report.created) >= 60
         assert import_directory(db.session, SHIPPED_KB).unchanged == len(report.created)
+        db.session.commit()
         assert db.engine.dialect.name == "postgresql"
     client = app.test_client()
     assert client.get("/healthz").get_json()["database"] == "ok"

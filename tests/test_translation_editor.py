@@ -76,15 +76,13 @@ def approve_and_publish(app, slug, lang):
         version = db.session.scalar(select(Article).where(Article.slug == slug)).version(lang)
         workflow.submit(version)
         workflow.review(version, "walt@example.org", False, True)
-        from portal.publishing import after_publish, lint_errors
+        from portal.publishing import publish_now
 
         try:
-            workflow.publish(version, lint_errors(version))
+            publish_now(db.session(), version)
         except workflow.WorkflowError as exc:
             db.session.rollback()
             return exc.code
-        db.session.commit()
-        after_publish(db.session, version.article, {lang})
         run_pending(db.session)
         return version.kind
 
@@ -152,9 +150,10 @@ def test_human_segments_win_everywhere_and_a_reviewed_translation_is_published_a
         other = db.session.scalar(select(Article).where(Article.slug == "change-email"))
         other.source.body = "You need your email address.\n\nNothing else.\n"
         other.source.current_revision += 1
-        from portal.publishing import after_publish
+        from portal.publishing import fan_out
 
-        after_publish(db.session, other, {"en"})
+        fan_out(db.session, {other: {"en"}})
+        db.session.commit()
         run_pending(db.session)
         assert "Tenha em mãos o seu e-mail." in other.version("pt-BR").body
         assert other.version("pt-BR").kind == "machine"

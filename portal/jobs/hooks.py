@@ -20,3 +20,9 @@ def add_hook(event: str, func: Callable) -> None:
 def run_hooks(event: str, *args, **kwargs) -> None:
     for func in list(_HOOKS[event]):
         func(*args, **kwargs)
+
+
+def remove_hook(event: str, func: Callable) -> None:
+    """Stop calling ``func`` on ``event`` (it need not have been added)."""
+    if func in _HOOKS[event]:
+        _HOOKS[event].remove(func)

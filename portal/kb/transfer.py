@@ -88,7 +88,11 @@ def _source_language(files: dict[str, tuple[Path, ArticleFile]]) -> tuple[str | 
 
 
 def import_directory(session: Session, directory: Path) -> ImportReport:
-    """Import every ``<slug>/<lang>.md`` under ``directory``; see module docstring."""
+    """Import every ``<slug>/<lang>.md`` under ``directory``; see module docstring.
+
+    Flushes only: :func:`portal.publishing.import_knowledge_base` commits the
+    articles together with the jobs they cause.
+    """
     import time
 
     started = time.perf_counter()
@@ -165,7 +169,7 @@ def import_directory(session: Session, directory: Path) -> ImportReport:
                 report.updated.append(key)
             else:
                 report.unchanged += 1
-    session.commit()
+    session.flush()  # the caller commits, with the jobs the import causes (portal.publishing)
     report.seconds = time.perf_counter() - started
     return report
 

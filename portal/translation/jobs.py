@@ -55,7 +55,8 @@ def after_articles_changed(session: Session, articles: dict[Article, set[str]], 
     """Staleness and pre-translation after articles changed (import, publish).
 
     ``articles`` maps each changed article to the languages that changed in it.
-    Returns the number of translation jobs enqueued (committed with the caller).
+    Returns the number of translation jobs enqueued. Flushes only: the jobs commit
+    with the caller's change (see :mod:`portal.publishing`).
     """
     app = app or current_app
     service = translation_service(app)
@@ -64,7 +65,7 @@ def after_articles_changed(session: Session, articles: dict[Article, set[str]], 
     for article, changed_langs in articles.items():
         refresh_article(session, article, changed_langs)
         count += len(schedule_pretranslation(session, article, service, languages))
-    session.commit()
+    session.flush()
     return count
 
 
@@ -108,10 +109,11 @@ def translate_article(payload: dict) -> dict:
         note="machine translation",
     )
     record_made_from(version, source)
-    session.commit()
     from portal.jobs.hooks import run_hooks
 
+    # The index job commits with the translation: never a machine translation nobody can find.
     run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
+    session.commit()
     return {"lang": lang, "engine": document.engine, "untranslated_blocks": document.untranslated_blocks}
 
 

@@ -245,12 +245,10 @@ def publish(slug: str, lang: str):
 @bp.post("/articles/<slug>/<lang>/unpublish")
 @role_required("writer")
 def unpublish(slug: str, lang: str):
-    from portal.publishing import after_publish
+    from portal.publishing import unpublish_now
 
     def act(article, version):
-        workflow.unpublish(version)
-        db.session.commit()
-        after_publish(db.session, article, {version.lang})
+        unpublish_now(db.session(), version)
 
     return _step(slug, lang, act)
 
