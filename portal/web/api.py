@@ -8,7 +8,8 @@ from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.search.service import HYBRID, RETRIEVALS
-from portal.support.notifications import secret_keys
+from portal.support import actions
+from portal.support import service as support
 from portal.web import page_cache
 from portal.web.guard import bounded_int
 from portal.web.public import search_generations
@@ -189,10 +190,6 @@ def create_ticket():
     Send an ``Idempotency-Key`` header to make retries safe: the same key returns
     the same ticket (200) instead of creating another (201).
     """
-    from portal.support import service as support
-    from portal.support.jobs import queue_processing
-    from portal.support.notifications import TICKET_CREATED, notify
-
     settings = current_app.config["SETTINGS"]
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -208,21 +205,14 @@ def create_ticket():
                              name=body.get("name") or "", context=body.get("context") or {},
                              idempotency_key=request.headers.get("Idempotency-Key"), source="api")
     try:
-        ticket, token, created = support.create_ticket(db.session, secret_keys(), data,
-                                                       settings.languages, settings.sla_hours or None)
+        ticket, token, created = actions.open_ticket(db.session, data)
     except support.ValidationFailed as exc:
         return _validation_error(exc)
-    if created:
-        notify(db.session, ticket, TICKET_CREATED)
-        queue_processing(db.session, ticket.messages[0])
-    db.session.commit()
     return jsonify(_ticket_json(ticket, token)), 201 if created else 200
 
 
 def _api_ticket(token: str):
-    from portal.support.service import ticket_by_token
-
-    return ticket_by_token(db.session, secret_keys(), token)
+    return actions.ticket_for_token(db.session, token)
 
 
 @bp.get("/api/v1/tickets/<token>")
@@ -249,10 +239,6 @@ def get_ticket(token: str):
 @limiter.limit(_public_write_limit)
 def add_message(token: str):
     """Add a customer message: ``{"message"}``; reopens a solved or waiting request."""
-    from portal.support import service as support
-    from portal.support.jobs import queue_processing
-    from portal.support.notifications import CUSTOMER_REPLIED, notify
-
     ticket = _api_ticket(token)
     if ticket is None:
         return api_error(404, "not_found", "No request has this token.")
@@ -262,13 +248,9 @@ def add_message(token: str):
     if body.get("message") is not None and not isinstance(body["message"], str):
         return api_error(400, "bad_field", "'message' must be text.")
     try:
-        message = support.add_customer_message(ticket, body.get("message") or "")
+        message = actions.add_customer_reply(db.session, ticket, body.get("message") or "")
     except support.ValidationFailed as exc:
         return _validation_error(exc)
-    db.session.flush()
-    notify(db.session, ticket, CUSTOMER_REPLIED, message)
-    queue_processing(db.session, message)
-    db.session.commit()
     return jsonify({"id": message.id, "status": ticket.status}), 201
 
 

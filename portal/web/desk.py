@@ -16,9 +16,9 @@ from flask_login import current_user
 
 from portal.accounts import User, has_role, role_required
 from portal.db import db
+from portal.support import actions
 from portal.support import service as support
 from portal.support.models import STATUSES, Ticket
-from portal.support.notifications import AGENT_REPLIED, TICKET_SOLVED, notify
 from portal.web.guard import bounded_int, parse_count
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -140,13 +140,10 @@ def reply(ticket_id: int):
     if lang != found.language and not translation:
         abort(400)  # a reply the customer cannot read is never sent silently
     try:
-        message = support.add_agent_reply(found, current_user, request.form.get("body", ""), lang, translation,
-                                          request.form.get("engine") or None)
+        actions.send_agent_reply(db.session, found, current_user, request.form.get("body", ""), lang, translation,
+                                 request.form.get("engine") or None)
     except support.ValidationFailed:
         abort(400)
-    db.session.flush()
-    notify(db.session, found, AGENT_REPLIED, message)
-    db.session.commit()
     return redirect(url_for("desk.ticket", ticket_id=found.id, sent=1) + "#conversation", code=303)
 
 
@@ -155,10 +152,9 @@ def reply(ticket_id: int):
 def note(ticket_id: int):
     found = _ticket(ticket_id)
     try:
-        support.add_note(found, current_user, request.form.get("note", ""))
+        actions.add_internal_note(db.session, found, current_user, request.form.get("note", ""))
     except support.ValidationFailed:
         abort(400)
-    db.session.commit()
     return redirect(url_for("desk.ticket", ticket_id=found.id) + "#notes", code=303)
 
 
@@ -166,14 +162,10 @@ def note(ticket_id: int):
 @role_required("agent")
 def status(ticket_id: int):
     found = _ticket(ticket_id)
-    was_solved = found.status == "solved"
     try:
-        support.set_status(found, current_user, request.form.get("status", ""))
+        actions.change_status(db.session, found, current_user, request.form.get("status", ""))
     except support.ValidationFailed:
         abort(400)
-    if found.status == "solved" and not was_solved:  # only the change is an event
-        notify(db.session, found, TICKET_SOLVED)
-    db.session.commit()
     return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)
 
 
@@ -186,8 +178,7 @@ def assign(ticket_id: int):
     assignee = db.session.get(User, assignee_id) if assignee_id is not None else None
     if raw and (assignee is None or not assignee.active or not has_role(assignee, "agent")):
         abort(400)  # the form offers active agents only: anything else is forged
-    support.assign(found, current_user, assignee)
-    db.session.commit()
+    actions.assign_ticket(db.session, found, current_user, assignee)
     return redirect(url_for("desk.ticket", ticket_id=found.id), code=303)
 
 

@@ -18,14 +18,8 @@ from flask_babel import gettext as _
 
 from portal.db import db
 from portal.extensions import limiter
+from portal.support import actions
 from portal.support import service as support
-from portal.support.jobs import queue_processing
-from portal.support.notifications import (
-    CUSTOMER_REPLIED,
-    TICKET_CREATED,
-    TICKET_SOLVED,
-    notify,
-)
 from portal.web import visit
 from portal.web.lang import install_language_prefix
 
@@ -47,12 +41,6 @@ def error_messages() -> dict[str, str]:
         "name_too_long": _("Your name is too long."),
         "language_unknown": _("Please choose one of the listed languages."),
     }
-
-
-def _secret() -> tuple[str, ...]:
-    from portal.support.notifications import secret_keys
-
-    return secret_keys()
 
 
 def _context_from_form(form, offered: dict) -> dict:
@@ -89,7 +77,6 @@ def _offered_context(came_from: str | None) -> dict:
 def contact():
     from portal.kb.service import get_article
 
-    settings = current_app.config["SETTINGS"]
     came_from = _came_from()
     offered = (_offered_context(came_from) if request.method == "GET"
                else dict(visit.context(came_from), **_posted_query()))
@@ -104,15 +91,10 @@ def contact():
             context=_context_from_form(form, offered), idempotency_key=form.get("idempotency_key"),
         )
         try:
-            ticket, token, created = support.create_ticket(db.session, _secret(), data, settings.languages,
-                                                           settings.sla_hours or None)
+            ticket, token, _ = actions.open_ticket(db.session, data)
         except support.ValidationFailed as exc:
             errors = exc.errors
         else:
-            if created:
-                notify(db.session, ticket, TICKET_CREATED)
-                queue_processing(db.session, ticket.messages[0])
-            db.session.commit()
             return redirect(url_for("support.ticket", lang=ticket.language, token=token, new=1), code=303)
     titles = {}
     for slug in offered.get("articles", []):
@@ -140,7 +122,7 @@ def contact_received():
 
 
 def _ticket_or_404(token: str):
-    ticket = support.ticket_by_token(db.session, _secret(), token)
+    ticket = actions.ticket_for_token(db.session, token)
     if ticket is None:
         abort(404)
     return ticket
@@ -165,16 +147,12 @@ def ticket(token: str):
 def reply(token: str):
     found = _ticket_or_404(token)
     try:
-        message = support.add_customer_message(found, request.form.get("message", ""))
+        actions.add_customer_reply(db.session, found, request.form.get("message", ""))
     except support.ValidationFailed as exc:
         messages = error_messages()
         return _no_referrer(make_response(render_template(
             "support/ticket.html", ticket=found, token=token, just_created=False, form=request.form,
             errors={"message": messages.get(exc.errors["message"])}), 400))
-    db.session.flush()
-    notify(db.session, found, CUSTOMER_REPLIED, message)
-    queue_processing(db.session, message)
-    db.session.commit()
     return redirect(url_for("support.ticket", token=token) + "#conversation", code=303)
 
 
@@ -182,7 +160,5 @@ def reply(token: str):
 @limiter.limit(_public_write_limit)
 def close(token: str):
     found = _ticket_or_404(token)
-    support.close_by_customer(found)
-    notify(db.session, found, TICKET_SOLVED)
-    db.session.commit()
+    actions.close_by_customer(db.session, found)
     return redirect(url_for("support.ticket", token=token), code=303)
