@@ -95,8 +95,9 @@ def create_article(session: Session, *, slug: str, lang: str, title: str, summar
     version = ArticleVersion(lang=lang, kind=KIND_SOURCE, status=STATUS_DRAFT, title=title or slug, summary="",
                              body="", current_revision=0, produced_by=author)
     article.versions.append(version)
-    session.add(article)
+    # Checked before the article joins the session: a refused creation leaves nothing to flush.
     save_draft(version, title=title, summary=summary, body=body, author=author, base_revision=0, note="created")
+    session.add(article)
     return version
 
 

@@ -35,7 +35,10 @@ HOT = LRUCache(4096)  # (engine, src, tgt, normalised query) -> translation
 def lookup_many(session: Session, engine: str, version: str, src: str, tgt: str,
                 texts: list[str]) -> dict[str, str]:
     """Known translations for ``texts``: human ones first, then this engine's."""
-    hashes = {source_hash(t): t for t in texts}
+    # Texts that differ only in whitespace share a hash: every one of them is answered.
+    hashes: dict[str, list[str]] = {}
+    for text in texts:
+        hashes.setdefault(source_hash(text), []).append(text)
     found: dict[str, str] = {}
     if not hashes:
         return found
@@ -49,11 +52,10 @@ def lookup_many(session: Session, engine: str, version: str, src: str, tgt: str,
     ).all()
     human = {h: target for eng, _, h, target in rows if eng == HUMAN}
     machine = {h: target for eng, _, h, target in rows if eng != HUMAN}
-    for digest, text in hashes.items():
-        if digest in human:
-            found[text] = human[digest]
-        elif digest in machine:
-            found[text] = machine[digest]
+    for digest, asked in hashes.items():
+        known = human.get(digest, machine.get(digest))
+        if known is not None:
+            found.update(dict.fromkeys(asked, known))
     return found
 
 
