@@ -83,6 +83,7 @@ def gnome(args):
     app = temporary_app(translation_engines=())
     with app.app_context():
         import_directory(db.session, GNOME)
+        db.session.commit()
         started = time.perf_counter()
         count = rebuild_index(db.session, search_service(app).backend)
         print(f"[gnome] indexed {count} documents in {time.perf_counter() - started:.1f} s")
@@ -142,6 +143,7 @@ def semantic_gnome(args):
     app = temporary_app(translation_engines=(), embeddings_cache=cache)
     with app.app_context():
         import_directory(db.session, GNOME)
+        db.session.commit()
         service = search_service(app)
         rebuild_index(db.session, service.backend)
         embedder = app.extensions["embedder"]

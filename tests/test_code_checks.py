@@ -136,3 +136,54 @@ def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path, monkeypatc
     (package / "c.py").write_text("import cyclic.a\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_cycles("cyclic") == [["cyclic.a", "cyclic.b"]]
+
+
+#: The attributes that hold a state from the vocabulary, and the enums that name their values.
+def _vocabulary() -> dict[str, set[str]]:
+    from portal.jobs.models import JobStatus
+    from portal.kb.models import VersionKind, VersionStatus
+    from portal.studio.segment_states import SegmentState
+    from portal.studio.workflow import ReviewState
+    from portal.support.models import AuthorKind, TicketStatus
+    from portal.support.triage import Urgency
+
+    return {"kind": {*VersionKind}, "status": {*VersionStatus, *TicketStatus, *JobStatus},
+            "review_state": {*ReviewState}, "urgency": {*Urgency}, "author_kind": {*AuthorKind},
+            "state": {*SegmentState}}
+
+
+def _states_spelled_out(source: str, vocabulary: dict[str, set[str]]) -> list[str]:
+    """Comparisons of a state attribute with a string literal (``version.kind == "machine"``)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        names = {side.attr for side in sides if isinstance(side, ast.Attribute)}
+        values = set()
+        for side in sides:
+            items = side.elts if isinstance(side, ast.Tuple | ast.List | ast.Set) else [side]
+            values |= {item.value for item in items if isinstance(item, ast.Constant) and isinstance(item.value, str)}
+        for name in names & vocabulary.keys():
+            if values & vocabulary[name]:
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_states_are_named_by_their_enums_not_spelled_out():
+    vocabulary = _vocabulary()
+    spelled = {str(path.relative_to(PROJECT_ROOT)): found
+               for path in sorted((PROJECT_ROOT / "portal").rglob("*.py"))
+               if (found := _states_spelled_out(path.read_text(encoding="utf-8"), vocabulary))}
+    assert spelled == {}
+
+
+def test_the_vocabulary_check_finds_a_state_spelled_out():
+    vocabulary = _vocabulary()
+    assert _states_spelled_out('if version.kind == "machine":\n    pass\n', vocabulary)
+    assert _states_spelled_out('ready = ticket.status in ("open", "waiting")\n', vocabulary)
+    assert _states_spelled_out('x = "machine" != job.status or version.review_state != "approved"\n', vocabulary)
+    assert not _states_spelled_out("if version.kind == VersionKind.MACHINE:\n    pass\n", vocabulary)
+    assert not _states_spelled_out('if request.method == "draft":\n    pass\n', vocabulary)  # not a state attribute

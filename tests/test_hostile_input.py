@@ -176,6 +176,7 @@ def test_source_url_must_be_a_web_address_at_import_and_at_render(portal, tmp_pa
     write_article(tmp_path, "adapted", "en", "Adapted article", source_url="https://example.org/original")
     with portal.app_context():
         assert not import_directory(db.session, tmp_path).errors
+        db.session.commit()
         page = portal.test_client().get("/en/articles/adapted").get_data(as_text=True)
         assert 'href="https://example.org/original"' in page
         version = db.session.scalar(select(ArticleVersion))

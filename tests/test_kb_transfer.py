@@ -156,6 +156,7 @@ def test_who_made_a_translation_survives_export_and_import(session, tmp_path, ma
 
         report = import_directory(db.session, tmp_path / "out")
         assert not report.errors
+        db.session.commit()
         kinds = {v.lang: v.kind for v in get_article(db.session, "faq").versions}
         assert kinds == {"en": KIND_SOURCE, "pt-BR": KIND_MACHINE, "es": KIND_MACHINE_REVIEWED, "fr": KIND_HUMAN}
 

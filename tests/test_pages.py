@@ -28,6 +28,7 @@ def kb_app(app, tmp_path):
     write_article(kb, "secret-draft", "en", "Unpublished", status="draft", category="account")
     with app.app_context():
         assert not import_directory(db.session, kb).errors
+        db.session.commit()
     return app
 
 
@@ -169,3 +170,22 @@ def test_article_api_reports_translation_availability(kb_app):
     assert "No machine translation is available" in arabic["translation"]["message"]
     assert client.get("/api/v1/articles/nope?lang=en").status_code == 404
     assert client.get("/api/v1/articles/account?lang=xx").get_json()["error"]["code"] == "unknown_language"
+
+
+def test_the_api_and_the_page_present_a_machine_translation_alike(kb_app):
+    """One presentation: blocks the engine left in the original keep their lang mark in the API's HTML too."""
+    from portal.kb.models import KIND_MACHINE
+    from portal.kb.service import get_article, save_version
+
+    with kb_app.app_context():
+        article = get_article(db.session, "account")
+        save_version(db.session, article, "de", title="Ihr Konto", summary="", kind=KIND_MACHINE,
+                     body="Über Konten.\n\nLeft in English by the engine.\n", produced_by="test/1",
+                     extra={"untranslated_blocks": [1]})
+        db.session.commit()
+    page = kb_app.test_client().get("/de/articles/account").get_data(as_text=True)
+    api = kb_app.test_client().get("/api/v1/articles/account?lang=de").get_json()
+    untranslated = '<p lang="en" dir="ltr">Left in English by the engine.</p>'
+    assert untranslated in api["html"] and untranslated in page
+    assert api["html"].strip() in page
+    assert api["machine_translated"] is True and api["machine_reviewed"] is False and api["stale"] is False

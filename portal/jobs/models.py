@@ -2,16 +2,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import db, utcnow
 
-QUEUED = "queued"
-RUNNING = "running"
-DONE = "done"
-FAILED = "failed"  # gave up after max_attempts; visible to admins
+
+class JobStatus(StrEnum):
+    """Where a job is in the queue (stored as its value)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # gave up after max_attempts; visible to admins
+
+
+QUEUED, RUNNING, DONE, FAILED = JobStatus
 
 
 class Job(db.Model):

@@ -2,22 +2,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import db, utcnow
 
-# Who produced a language version.
-KIND_SOURCE = "source"  # the article's original language
-KIND_HUMAN = "human"  # human translation of the source
-KIND_MACHINE = "machine"  # machine translation of the source
-KIND_MACHINE_REVIEWED = "machine_reviewed"  # machine output a writer reviewed, segment by segment
-#: Versions people answer for: never overwritten by machine output, flagged when stale.
-HUMAN_KINDS = frozenset({KIND_HUMAN, KIND_MACHINE_REVIEWED})
 
-STATUS_PUBLISHED = "published"
-STATUS_DRAFT = "draft"
+class VersionKind(StrEnum):
+    """Who produced a language version (stored as its value)."""
+
+    SOURCE = "source"  # the article's original language
+    HUMAN = "human"  # human translation of the source
+    MACHINE = "machine"  # machine translation of the source
+    MACHINE_REVIEWED = "machine_reviewed"  # machine output a writer reviewed, segment by segment
+
+
+class VersionStatus(StrEnum):
+    """Whether customers see a language version."""
+
+    PUBLISHED = "published"
+    DRAFT = "draft"
+
+
+KIND_SOURCE, KIND_HUMAN, KIND_MACHINE, KIND_MACHINE_REVIEWED = VersionKind
+#: Versions people answer for: never overwritten by machine output, flagged when stale.
+HUMAN_KINDS = frozenset({VersionKind.HUMAN, VersionKind.MACHINE_REVIEWED})
+STATUS_PUBLISHED, STATUS_DRAFT = VersionStatus
 
 
 class Category(db.Model):

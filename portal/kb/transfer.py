@@ -28,7 +28,7 @@ from portal.kb.service import get_or_create_category, save_version
 CATEGORIES_FILE = "_categories.yml"
 
 FILE_KINDS = {"person": KIND_HUMAN, "machine": KIND_MACHINE, "machine-reviewed": KIND_MACHINE_REVIEWED}
-KIND_TO_FILE = {kind: name for name, kind in FILE_KINDS.items()}
+KIND_TO_FILE: dict[str, str] = {kind: name for name, kind in FILE_KINDS.items()}
 
 
 @dataclass

@@ -7,10 +7,23 @@ with. Publishing (:mod:`portal.studio.workflow`) and the editor
 """
 from __future__ import annotations
 
+from enum import StrEnum
+
 from portal.kb.models import ArticleVersion
 from portal.translation.freshness import segment_hashes
 
-HUMAN_STATE, MACHINE, REVIEWED, STALE, MISSING = "human", "machine", "machine_reviewed", "stale", "missing"
+
+class SegmentState(StrEnum):
+    """The state of one segment of a side-by-side translation draft (stored as its value)."""
+
+    HUMAN = "human"  # a person wrote it
+    MACHINE = "machine"  # machine output nobody has checked
+    REVIEWED = "machine_reviewed"  # machine output a person checked
+    STALE = "stale"  # its source segment changed since
+    MISSING = "missing"  # not translated yet
+
+
+HUMAN_STATE, MACHINE, REVIEWED, STALE, MISSING = SegmentState
 #: States that block publishing: a person has not yet answered for these segments.
 UNRESOLVED = frozenset({MACHINE, STALE, MISSING})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,18 @@ from portal.kb.models import (
 from portal.kb.service import content_hash
 from portal.studio.segment_states import REVIEWED, alignment_is_current, unresolved_segments
 
-DRAFT, IN_REVIEW, CHANGES, APPROVED, SCHEDULED = "draft", "in_review", "changes_requested", "approved", "scheduled"
+
+class ReviewState(StrEnum):
+    """Where a version's latest draft is in review (stored as its value)."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    CHANGES = "changes_requested"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"  # approved, and a job publishes it at its time
+
+
+DRAFT, IN_REVIEW, CHANGES, APPROVED, SCHEDULED = ReviewState
 
 
 class WorkflowError(ValueError):

@@ -2,15 +2,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import db, utcnow
 
-NEW, OPEN, WAITING, SOLVED = "new", "open", "waiting", "solved"
-STATUSES = (NEW, OPEN, WAITING, SOLVED)
-CUSTOMER, AGENT, SYSTEM = "customer", "agent", "system"
+
+class TicketStatus(StrEnum):
+    """Where a ticket is (stored as its value)."""
+
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting"  # for the customer
+    SOLVED = "solved"
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a ticket message."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+NEW, OPEN, WAITING, SOLVED = TicketStatus
+STATUSES = tuple(TicketStatus)
+CUSTOMER, AGENT, SYSTEM = AuthorKind
 
 
 class Ticket(db.Model):

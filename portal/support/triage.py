@@ -43,13 +43,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
-__all__ = ["DEFAULT_SLA_HOURS", "MAX_CHARS", "PRIORITY_ORDER", "Triage", "due_in", "triage"]
+__all__ = ["DEFAULT_SLA_HOURS", "MAX_CHARS", "PRIORITY_ORDER", "Triage", "Urgency", "due_in", "triage"]
 
-PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-DEFAULT_SLA_HOURS = {"urgent": 2.0, "high": 8.0, "normal": 24.0, "low": 72.0}
+
+
+class Urgency(StrEnum):
+    """How soon a ticket needs an answer (stored as its value), least urgent first."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+PRIORITY_ORDER: dict[str, int] = {Urgency.URGENT: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
+DEFAULT_SLA_HOURS: dict[str, float] = {Urgency.URGENT: 2.0, Urgency.HIGH: 8.0, Urgency.NORMAL: 24.0, Urgency.LOW: 72.0}
 MAX_CHARS = 20_000
-_LEVELS = ("low", "normal", "high", "urgent")
+_LEVELS = tuple(Urgency)
 
 # "category: cue | cue; category: ..." (line breaks count as spaces); calm = negated urgency.
 _CUES: dict[str, str] = {

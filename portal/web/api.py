@@ -6,11 +6,12 @@ from sqlalchemy import text
 
 from portal.db import db
 from portal.extensions import csrf, limiter
-from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
+from portal.kb.models import KIND_SOURCE
 from portal.search.service import HYBRID, RETRIEVALS
 from portal.support import actions
 from portal.support import service as support
 from portal.web import page_cache
+from portal.web.articles import present
 from portal.web.guard import bounded_int
 from portal.web.public import search_generations
 
@@ -273,19 +274,19 @@ def article(slug: str):
         return api_error(404, "not_found", "No published article has this slug.")
     version = chosen.version
     if chosen.is_requested_language:
-        status = version.kind if version.kind != "source" else "original"
+        status = version.kind if version.kind != KIND_SOURCE else "original"
         message = None
     elif translation_service().engine_for(found.source_lang, lang) is not None:
         status, message = "pending", f"A machine translation into {lang} is being prepared."
     else:
         status, message = "unavailable", f"No machine translation is available for {found.source_lang} -> {lang}."
+    shown = present(found, version, lang, lambda s, f: url_for("public.article", lang=lang, slug=s) + f)
     return jsonify({
         "slug": found.slug, "requested_language": lang, "language": version.lang,
         "source_language": found.source_lang, "title": version.title, "summary": version.summary,
-        "html": current_app.extensions["render_cache"].render(
-            version.body, lang, lambda s, f: url_for("public.article", lang=lang, slug=s) + f),
-        "machine_translated": version.kind == "machine",
-        "machine_reviewed": version.kind == KIND_MACHINE_REVIEWED,
-        "stale": bool(version.stale_segments) and version.kind in HUMAN_KINDS,
+        "html": shown.body_html,
+        "machine_translated": shown.is_machine,
+        "machine_reviewed": shown.is_reviewed_machine,
+        "stale": shown.is_stale,
         "translation": {"status": status, "message": message},
     })

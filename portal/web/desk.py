@@ -18,7 +18,7 @@ from portal.accounts import User, has_role, role_required
 from portal.db import db
 from portal.support import actions
 from portal.support import service as support
-from portal.support.models import STATUSES, Ticket
+from portal.support.models import STATUSES, AuthorKind, Ticket
 from portal.web.guard import bounded_int, parse_count
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -90,7 +90,7 @@ def messages_json(ticket_id: int):
     """New public messages after ``after`` (the desk announces them politely)."""
     found = _ticket(ticket_id)
     after = request.args.get("after", 0, type=parse_count)
-    fresh = [m for m in found.messages if m.id > after and not m.internal and m.author_kind == "customer"]
+    fresh = [m for m in found.messages if m.id > after and not m.internal and m.author_kind == AuthorKind.CUSTOMER]
     return jsonify({"messages": [{"id": m.id} for m in fresh], "status": found.status})
 
 

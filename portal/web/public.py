@@ -20,10 +20,10 @@ from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.i18n import canonical_code, negotiate
 from portal.kb import service as kb
-from portal.kb.models import HUMAN_KINDS, KIND_MACHINE_REVIEWED
 from portal.translation.jobs import translation_service
 from portal.validation import is_local_path
 from portal.web import page_cache, visit
+from portal.web.articles import present
 from portal.web.guard import parse_count, same_site_only
 from portal.web.lang import install_language_prefix
 
@@ -206,16 +206,7 @@ def article(slug: str):
     version = found.source if show_original else chosen.version
     _record_read(found.id, found.slug)
     page_cache.remember(article_id=found.id)
-    machine = version.kind == "machine"
-    render_options = {}
-    if machine:
-        settings = _settings()
-        render_options = {
-            "block_langs": {i: found.source_lang for i in (version.extra or {}).get("untranslated_blocks", [])},
-            "code_lang": found.source_lang,
-            "keep_terms": settings.glossary_do_not_translate,
-            "term_lang": found.source_lang,
-        }
+    shown = present(found, version, g.lang, _article_url)
     machine_translation_possible = None
     if not chosen.is_requested_language:
         machine_translation_possible = translation_service().engine_for(found.source_lang, g.lang) is not None
@@ -225,12 +216,12 @@ def article(slug: str):
         chosen=chosen,
         version=version,
         showing_original=show_original,
-        is_machine=machine,
-        is_stale=bool(version.stale_segments) and version.kind in HUMAN_KINDS,
-        is_reviewed_machine=version.kind == KIND_MACHINE_REVIEWED,
+        is_machine=shown.is_machine,
+        is_stale=shown.is_stale,
+        is_reviewed_machine=shown.is_reviewed_machine,
         voted=visit.has_voted(found.slug), vote=request.args.get("voted"),
         machine_translation_possible=machine_translation_possible,
-        body_html=current_app.extensions["render_cache"].render(version.body, g.lang, _article_url, **render_options),
+        body_html=shown.body_html,
         category_name=kb.category_name(found.category, g.lang),
     )
 

@@ -13,7 +13,7 @@ from portal.db import db
 from portal.jobs import enqueue
 from portal.kb import service as kb
 from portal.kb.markdown import render
-from portal.kb.models import STATUS_PUBLISHED, Article, Category
+from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article, Category
 from portal.studio import workflow
 from portal.web.guard import parse_count
 
@@ -62,7 +62,7 @@ def articles():
                 continue
             if args.get("stale") and not version.stale_segments:
                 continue
-            if args.get("machine") and version.kind != "machine":
+            if args.get("machine") and version.kind != KIND_MACHINE:
                 continue
             if text and text not in version.title.casefold() and text not in article.slug:
                 continue
