@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, g
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,7 +12,8 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from portal.config import PROJECT_ROOT, Settings
-from portal.i18n import negotiate, to_babel_locale
+from portal.i18n import to_babel_locale
+from portal.i18n.request import request_language
 
 MIGRATIONS_DIR = str(PROJECT_ROOT / "portal" / "migrations")
 
@@ -33,18 +34,7 @@ STAFF_SESSION_LIFETIME = timedelta(hours=8)
 
 
 def _select_locale() -> str:
-    lang = getattr(g, "lang", None)
-    if not lang:
-        from flask import current_app
-
-        settings: Settings = current_app.config["SETTINGS"]
-        lang = negotiate(
-            settings.languages,
-            settings.default_language,
-            cookie=request.cookies.get("lang"),
-            accept_language=request.headers.get("Accept-Language"),
-        )
-    return to_babel_locale(lang)
+    return to_babel_locale(getattr(g, "lang", None) or request_language())
 
 
 def init_extensions(app: Flask, settings: Settings) -> None:

@@ -30,7 +30,8 @@ from portal.accounts.service import (
 )
 from portal.db import db
 from portal.extensions import limiter, login_manager
-from portal.i18n import canonical_code, negotiate
+from portal.i18n import canonical_code
+from portal.i18n.request import request_language
 from portal.validation import is_local_path
 
 bp = Blueprint("accounts", __name__, url_prefix="/desk")
@@ -66,11 +67,7 @@ def desk_language() -> str:
         lang = canonical_code(current_user.language or "", settings.languages)
         if lang:
             return lang
-    return negotiate(
-        settings.languages, settings.default_language,
-        cookie=request.cookies.get("lang"),
-        accept_language=request.headers.get("Accept-Language"),
-    )
+    return request_language()
 
 
 def login_redirect(expired: bool = False):

@@ -5,7 +5,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -20,15 +19,13 @@ from portal.support import actions
 from portal.support import service as support
 from portal.support.models import STATUSES, AuthorKind, Ticket
 from portal.web.guard import bounded_int, parse_count
+from portal.web.lang import install_staff_language
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 URGENCIES = ("urgent", "high", "normal", "low")
 
 
-@bp.before_request
-def _desk_language():
-    if current_user.is_authenticated:
-        g.lang = current_user.language
+install_staff_language(bp)
 
 
 def _ticket(ticket_id: int) -> Ticket:

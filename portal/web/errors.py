@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.i18n import canonical_code, negotiate
+from portal.i18n import canonical_code
+from portal.i18n.request import request_language
 from portal.web.guard import BadInput
 
 
@@ -18,11 +19,7 @@ def _ensure_lang(app: Flask) -> None:
     if not getattr(g, "lang", None):
         settings = app.config["SETTINGS"]
         # A 404 never reached the language-prefix hook: read the prefix here.
-        g.lang = canonical_code(request.path.split("/")[1], settings.languages) or negotiate(
-            settings.languages, settings.default_language,
-            cookie=request.cookies.get("lang"),
-            accept_language=request.headers.get("Accept-Language"),
-        )
+        g.lang = canonical_code(request.path.split("/")[1], settings.languages) or request_language()
 
 
 def register(app: Flask) -> None:

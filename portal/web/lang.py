@@ -2,8 +2,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, request
+from flask_login import current_user
 
+from portal.accounts.views import desk_language
 from portal.i18n import canonical_code
+
+
+def install_staff_language(bp: Blueprint) -> None:
+    """Make ``bp``'s pages (desk, studio) speak the signed-in staff member's own language
+    when it is enabled, else the visitor's negotiated one."""
+
+    @bp.before_request
+    def _staff_language():
+        if current_user.is_authenticated:
+            g.lang = desk_language()
 
 
 def install_language_prefix(bp: Blueprint) -> None:

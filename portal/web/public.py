@@ -18,7 +18,8 @@ from flask import (
 from portal.analytics import LoggedSearch, ReadCounter
 from portal.db import db
 from portal.extensions import csrf, limiter
-from portal.i18n import canonical_code, negotiate
+from portal.i18n import canonical_code
+from portal.i18n.request import LANG_COOKIE, request_language
 from portal.kb import service as kb
 from portal.translation.jobs import translation_service
 from portal.validation import is_local_path
@@ -31,7 +32,6 @@ bp = Blueprint("public", __name__, url_prefix="/<lang>")
 root = Blueprint("root", __name__)
 install_language_prefix(bp)
 
-LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -42,13 +42,7 @@ def _settings():
 @root.get("/")
 def index():
     """Send the visitor to their language: cookie, then Accept-Language, then default."""
-    settings = _settings()
-    lang = negotiate(
-        settings.languages, settings.default_language,
-        cookie=request.cookies.get(LANG_COOKIE),
-        accept_language=request.headers.get("Accept-Language"),
-    )
-    response = redirect(url_for("public.home", lang=lang), code=302)
+    response = redirect(url_for("public.home", lang=request_language()), code=302)
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 

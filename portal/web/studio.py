@@ -16,14 +16,12 @@ from portal.kb.markdown import render
 from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article, Category
 from portal.studio import workflow
 from portal.web.guard import parse_count
+from portal.web.lang import install_staff_language
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
 
-@bp.before_request
-def _studio_language():
-    if current_user.is_authenticated:
-        g.lang = current_user.language
+install_staff_language(bp)
 
 
 def _version(slug: str, lang: str):

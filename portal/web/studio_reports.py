@@ -17,7 +17,6 @@ from babel.dates import format_skeleton
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_babel import format_percent, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from portal.accounts import role_required
 from portal.analytics import reports
@@ -25,6 +24,7 @@ from portal.analytics.charts import bar_chart, line_chart
 from portal.db import db
 from portal.i18n import language_name
 from portal.web.guard import parse_count
+from portal.web.lang import install_staff_language
 
 bp = Blueprint("studio_reports", __name__, url_prefix="/studio/reports")
 
@@ -37,10 +37,7 @@ NEW_ARTICLE_PATH = "/studio/articles/new"  # the article editor (built separatel
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-@bp.before_request
-def _studio_language():
-    if current_user.is_authenticated:
-        g.lang = current_user.language
+install_staff_language(bp)
 
 
 def _days() -> int:

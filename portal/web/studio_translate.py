@@ -8,7 +8,7 @@ the page's live update). The logic is in :mod:`portal.studio.segments` and
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -22,15 +22,13 @@ from portal.kb.models import Article, Category
 from portal.studio import segment_states, workflow
 from portal.studio import segments as seg
 from portal.web.guard import parse_count
+from portal.web.lang import install_staff_language
 
 bp = Blueprint("studio_translate", __name__, url_prefix="/studio")
 MAX_SEGMENT_CHARS = 20_000
 
 
-@bp.before_request
-def _studio_language():
-    if current_user.is_authenticated:
-        g.lang = current_user.language
+install_staff_language(bp)
 
 
 def _article(slug: str) -> Article:
