@@ -28,6 +28,33 @@ def _private_data_dir(settings: Settings) -> None:
             os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def _wire_services(app: Flask, settings: Settings) -> None:
+    """Define every service role once (see :mod:`portal.services`)."""
+    from portal.analytics.reads import ReadCounter
+    from portal.embeddings import build_embedder
+    from portal.kb.markdown import RenderCache
+    from portal.langid import get_detector
+    from portal.search import build_search_service
+    from portal.services import Services
+    from portal.translation import build_translation_service
+
+    registry = Services()
+    app.extensions["services"] = registry
+    registry.define("translation", lambda: build_translation_service(settings))  # engines load on first use
+    registry.define("search", lambda: build_search_service(app))
+    registry.define("detector", lambda: get_detector(settings.languages))
+    # Built now, once per process (the embedding model itself loads on first use).
+    registry.define("embedder", lambda: build_embedder(settings))
+    # Article views, searches and result clicks: buffered, written off the request (tests flush explicitly).
+    registry.define("read_counter", lambda: ReadCounter(app, background=not settings.testing))
+    registry.define("render_cache", RenderCache)
+    for role in ("embedder", "read_counter", "render_cache"):
+        registry.get(role)
+    # Read-only aliases for code that predates the registry (tests, benchmarks).
+    app.extensions.update(embedder=registry.embedder, read_counter=registry.read_counter,
+                          render_cache=registry.render_cache)
+
+
 def create_app(overrides: dict | None = None, settings: Settings | None = None) -> Flask:
     """Application factory.
 
@@ -61,19 +88,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
 
     init_extensions(app, settings)
 
-    from portal.embeddings import build_embedder
-
-    # Built once per process; the model itself loads on first use.
-    app.extensions["embedder"] = build_embedder(settings)
-
-    from portal.analytics.reads import ReadCounter
-
-    # Article views and result clicks: buffered, written off the request (tests flush explicitly).
-    app.extensions["read_counter"] = ReadCounter(app, background=not settings.testing)
-
-    from portal.kb.markdown import RenderCache
-
-    app.extensions["render_cache"] = RenderCache()
+    _wire_services(app, settings)
 
     from portal.web import register_web
 

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from portal.server import SERVE_THREADS
+from portal.services import services
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
@@ -207,14 +208,13 @@ def translations_install(files: tuple[Path, ...]) -> None:
 def translations_list() -> None:
     """Installed language packs and the pairs every configured engine can translate."""
     from portal.translation.engines.argos import installed_packages
-    from portal.translation.jobs import translation_service
 
     packages = installed_packages(current_app.config["SETTINGS"].resolved_argos_packages_dir)
     click.echo("Argos language packs:" if packages else "Argos language packs: none installed")
     for package in packages:
         click.echo(f"  {package.pair:12} {package.from_name} -> {package.to_name} (version {package.package_version})")
     click.echo("Available pairs:")
-    for engine in translation_service().engines:
+    for engine in services().translation.engines:
         pairs = ", ".join(f"{a}->{b}" for a, b in sorted(engine.pairs())) or "none"
         click.echo(f"  {engine.name}: {pairs}")
 
@@ -247,14 +247,13 @@ def index_rebuild(vectors: str) -> None:
     import time
 
     from portal.db import db
-    from portal.search import search_service
     from portal.search.embedding import articles_needing_vectors, sync_articles
     from portal.search.jobs import enqueue_embedding, rebuild_index
 
     started = time.perf_counter()
-    count = rebuild_index(db.session, search_service().backend)
+    count = rebuild_index(db.session, services().search.backend)
     click.echo(f"indexed {count} documents in {time.perf_counter() - started:.2f} s")
-    embedder = current_app.extensions.get("embedder")
+    embedder = services().embedder
     if embedder is None or vectors == "skip":
         click.echo("passage vectors: " + ("embeddings are off (PORTAL_EMBEDDINGS=none)" if embedder is None
                                           else "left as they are"))
@@ -283,7 +282,7 @@ def embeddings_status() -> None:
     from portal.db import db
     from portal.search.embedding import embedding_status
 
-    embedder = current_app.extensions.get("embedder")
+    embedder = services().embedder
     if embedder is None:
         click.echo("embeddings are off (PORTAL_EMBEDDINGS=none): search is keyword only")
         return

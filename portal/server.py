@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from portal.services import services
+
 #: Access-log line without personal data: no client address, no query string
 #: (searches and ticket tokens live there), no user agent or referrer.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -61,15 +63,15 @@ def warm_shared(app: Flask) -> None:
 
 def warm_worker(app: Flask) -> None:
     """Make the first request as fast as the next: one search loads the model, index and vectors."""
-    from portal.search import SearchQuery, search_service
+    from portal.search import SearchQuery
 
     try:
         settings = app.config["SETTINGS"]
-        embedder = app.extensions.get("embedder")
+        embedder = services(app).embedder
         if embedder is not None:
             embedder.embed_query("warm up")  # loads the model even before any passage is embedded
         with app.app_context():
-            search_service(app).search(SearchQuery("help", settings.default_language, None, 1))
+            services(app).search.search(SearchQuery("help", settings.default_language, None, 1))
     except Exception:  # a worker that cannot warm up still serves (and logs why)
         app.logger.exception("could not warm up the search service; the first search will")
 
@@ -95,7 +97,7 @@ def _post_worker_init(worker) -> None:
 
 def _worker_exit(server, worker) -> None:  # gunicorn's hook signature
     # A normal stop writes the buffered article views and result clicks.
-    worker.app.application.extensions["read_counter"].close()
+    services(worker.app.application).read_counter.close()
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:

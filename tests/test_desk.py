@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.accounts import create_user
 from portal.db import db
 from portal.jobs import run_pending
+from portal.services import services
 from portal.support.models import Ticket
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.service import TranslationService
@@ -25,7 +26,7 @@ def sign_in(client, email):
 def desk(make_app):
     app = make_app(languages=("en", "es", "pt-BR", "de"), translation_engines=("bergamot",),
                    rate_limit_public_writes="1000 per minute")
-    app.extensions["translation"] = TranslationService([BergamotEngine()])
+    services(app).provide(translation=TranslationService([BergamotEngine()]))
     with app.app_context():
         create_user(db.session, "agent@example.org", "Alex Agent", PASSWORD, ["agent"], "en")
         create_user(db.session, "writer@example.org", "Wren Writer", PASSWORD, ["writer"], "en")

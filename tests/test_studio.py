@@ -9,6 +9,7 @@ from portal.db import db
 from portal.jobs import run_pending
 from portal.kb.models import Article
 from portal.search import SearchQuery, search_service
+from portal.services import services
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.service import TranslationService
 from tests.support import web
@@ -26,7 +27,7 @@ def sign_in(client, email):
 def studio(make_app):
     app = make_app(languages=("en", "pt-BR", "es"), translation_engines=("bergamot",))
     engine = CountingEngine(BergamotEngine())
-    app.extensions["translation"] = TranslationService([engine])
+    services(app).provide(translation=TranslationService([engine]))
     app.engine = engine
     with app.app_context():
         for email, roles in (("wanda@example.org", ["writer"]), ("walt@example.org", ["writer"]),

@@ -124,7 +124,7 @@ RUNNER = textwrap.dedent(
     from portal.jobs import run_pending
     from portal.kb.service import get_article
     from portal.publishing import import_knowledge_base
-    from portal.translation.jobs import translation_service
+    from portal.services import services
 
     data_dir, kb_dir = Path(sys.argv[1]), Path(sys.argv[2])
     app = create_app({"data_dir": data_dir, "search_index_dir": data_dir / "index", "translation_engines": "argos",
@@ -134,7 +134,7 @@ RUNNER = textwrap.dedent(
         report, jobs = import_knowledge_base(db.session, kb_dir)
         ran = run_pending(db.session, kinds={"translate_article"})
         article = get_article(db.session, "guide")
-        service = translation_service()
+        service = services().translation
         out = {
             "jobs": jobs, "ran": ran,
             "versions": {v.lang: {"title": v.title, "body": v.body, "kind": v.kind, "by": v.produced_by,

@@ -9,6 +9,7 @@ from portal.jobs import run_pending
 from portal.jobs.models import Job
 from portal.kb.models import KIND_MACHINE, Article
 from portal.publishing import import_knowledge_base
+from portal.services import services
 from portal.translation.engines.bergamot import BergamotEngine
 from portal.translation.segmenter import structure
 from portal.translation.service import TranslationService
@@ -47,7 +48,7 @@ def test_shipped_articles_keep_their_structure(bergamot, session, slug):
 def test_import_pretranslates_labels_and_refreshes_only_the_changed_paragraph(make_app, tmp_path):
     app = make_app(languages=("en", "es", "pt-BR", "ar"), translation_engines=("bergamot",))
     engine = CountingEngine(BergamotEngine())
-    app.extensions["translation"] = TranslationService([engine], ("Helpdesk Portal",))
+    services(app).provide(translation=TranslationService([engine], ("Helpdesk Portal",)))
     kb = tmp_path / "kb"
     paragraphs = ["Open the settings page of your account.", "Choose a new password and save it.",
                   "You will get an email when it is done."]

@@ -10,6 +10,7 @@ from portal.jobs import run_pending
 from portal.jobs.models import Job
 from portal.kb.models import Article
 from portal.publishing import import_knowledge_base
+from portal.services import services
 from portal.studio import workflow
 from portal.translation import memory
 from portal.translation.engines.bergamot import BergamotEngine
@@ -27,7 +28,7 @@ BODY = "## Before you start\n\nYou need your email address.\n\nOpen the settings
 def studio(make_app, tmp_path):
     app = make_app(languages=("en", "pt-BR", "es"), translation_engines=("bergamot",))
     engine = CountingEngine(BergamotEngine())
-    app.extensions["translation"] = TranslationService([engine])
+    services(app).provide(translation=TranslationService([engine]))
     app.engine = engine
     kb = tmp_path / "kb"
     write_article(kb, "reset-password", "en", "Reset your password", BODY, summary="Choose a new one.",

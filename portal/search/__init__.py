@@ -1,12 +1,14 @@
 """Search in the customer's own language over a multilingual Whoosh index.
 
-Public interface: :func:`search_service` (the app's :class:`SearchService`),
-:func:`rebuild_index`, and the ``index_article`` job. Web processes only read the
+Public interface: :func:`build_search_service` (the factory ``create_app`` registers
+as the ``search`` service; ``services().search`` is the app's :class:`SearchService`),
+:func:`search_service` (shorthand for it), :func:`rebuild_index`, and the
+``index_article`` job. Web processes only read the
 index; every write goes through the job queue (one writer, the worker).
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask
 
 from portal.search.service import (
     QUERY_TRANSLATION_PENDING,
@@ -15,55 +17,56 @@ from portal.search.service import (
     SearchService,
     clean_query,
 )
+from portal.services import services
 
 #: How stale the passage vectors of a web process may be (seconds) before it looks again.
 VECTOR_CHECK_SECONDS = 1.0
 
-__all__ = ["SearchQuery", "SearchResults", "SearchService", "clean_query", "search_service"]
+__all__ = ["SearchQuery", "SearchResults", "SearchService", "build_search_service", "clean_query",
+           "search_service"]
 
 
 def search_service(app=None) -> SearchService:
-    """The app's search service (built once per process)."""
-    app = app or current_app._get_current_object()
-    service = app.extensions.get("search")
-    if service is None:
-        from portal.db import db
-        from portal.langid import get_detector
-        from portal.search.backend import WhooshBackend
-        from portal.translation.jobs import translation_service
+    """The app's search service: ``services(app).search``."""
+    return services(app).search
 
-        settings = app.config["SETTINGS"]
-        detector = get_detector(settings.languages)
 
-        def detect(text, accept_language, ui_lang):
-            return detector.detect(text, accept_language, ui_lang)
+def build_search_service(app: Flask) -> SearchService:
+    """A search service over the app's index, detector, embedder and translation service."""
+    from portal.db import db
+    from portal.search.backend import WhooshBackend
 
-        def translate_query(text, src, tgt):
-            service = translation_service(app)
-            engine = service.engine_for(src, tgt)
-            if engine is None:
-                return None
-            if getattr(engine, "heavy", False) and not settings.translate_queries_in_process:
-                # Heavy engines run in the worker: serve from memory, fill it for next time.
-                found = service.cached_query(db.session, text, src, tgt, enqueue_if_missing=True)
-                return QUERY_TRANSLATION_PENDING if found is None else found
-            return service.translate_query(db.session, text, src, tgt)
+    settings = app.config["SETTINGS"]
+    registry = services(app)
+    detector = registry.detector
 
-        embedder = app.extensions.get("embedder")
-        vectors = None
-        if embedder is not None:
-            from portal.search.hybrid import HUB_WEIGHT, background_queries, hubness
-            from portal.search.vectors import DatabaseVectorIndex
+    def detect(text, accept_language, ui_lang):
+        return detector.detect(text, accept_language, ui_lang)
 
-            def hub_penalty(matrix):
-                return HUB_WEIGHT * hubness(matrix, background_queries(embedder))
+    def translate_query(text, src, tgt):
+        service = registry.translation  # asked each time: a test may provide another
+        engine = service.engine_for(src, tgt)
+        if engine is None:
+            return None
+        if service.runs_in_worker(engine):
+            # Serve from memory, fill it for next time.
+            found = service.cached_query(db.session, text, src, tgt, enqueue_if_missing=True)
+            return QUERY_TRANSLATION_PENDING if found is None else found
+        return service.translate_query(db.session, text, src, tgt)
 
-            with app.app_context():
-                engine = db.engine
-            # Tests index and search in one process, one line after the other: they look every time.
-            vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim, penalty=hub_penalty,
-                                          check_every=0.0 if settings.testing else VECTOR_CHECK_SECONDS)
-        service = SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
-                                settings.kb_source_language, embedder=embedder, vectors=vectors)
-        app.extensions["search"] = service
-    return service
+    embedder = registry.embedder
+    vectors = None
+    if embedder is not None:
+        from portal.search.hybrid import HUB_WEIGHT, background_queries, hubness
+        from portal.search.vectors import DatabaseVectorIndex
+
+        def hub_penalty(matrix):
+            return HUB_WEIGHT * hubness(matrix, background_queries(embedder))
+
+        with app.app_context():
+            engine = db.engine
+        # Tests index and search in one process, one line after the other: they look every time.
+        vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim, penalty=hub_penalty,
+                                      check_every=0.0 if settings.testing else VECTOR_CHECK_SECONDS)
+    return SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
+                         settings.kb_source_language, embedder=embedder, vectors=vectors)

@@ -9,6 +9,7 @@ from portal.jobs import enqueue, register
 from portal.jobs.hooks import add_hook
 from portal.kb.models import Article
 from portal.search.documents import document_for, document_key
+from portal.services import services
 
 INDEX_ARTICLE = "index_article"
 EMBED_ARTICLE = "embed_article"
@@ -21,7 +22,7 @@ def _enqueue_index(session: Session, article_id: int, lang: str | None = None) -
 
 def enqueue_embedding(session: Session, article_id: int) -> None:
     """Queue the re-embedding of an article's changed passages (no-op when embeddings are off)."""
-    if current_app and current_app.extensions.get("embedder") is None:
+    if current_app and services().embedder is None:
         return
     enqueue(session, EMBED_ARTICLE, {"article_id": article_id}, dedupe_key=f"{EMBED_ARTICLE}:{article_id}")
 
@@ -61,9 +62,8 @@ def rebuild_index(session: Session, backend) -> int:
 @register(INDEX_ARTICLE)
 def index_article_job(payload: dict) -> dict:
     from portal.db import db
-    from portal.search import search_service
 
-    backend = search_service(current_app).backend
+    backend = services().search.backend
     article = db.session.get(Article, payload["article_id"])
     if article is None:
         return {"skipped": "article gone"}
@@ -78,7 +78,7 @@ def embed_article_job(payload: dict) -> dict:
     from portal.jobs.models import QUEUED, Job
     from portal.search.embedding import sync_articles
 
-    embedder = current_app.extensions.get("embedder")
+    embedder = services().embedder
     if embedder is None:
         return {"skipped": "embeddings are off"}
     article = db.session.get(Article, payload["article_id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from portal.jobs import enqueue, register
+from portal.services import services
 from portal.support.models import CUSTOMER, Message
 from portal.support.service import apply_triage
 
@@ -32,13 +33,12 @@ def queue_processing(session, message: Message) -> None:
 def process_customer_message(payload: dict) -> dict:
     """Translate a customer's message into every desk language; re-triage with English."""
     from portal.db import db
-    from portal.translation.jobs import translation_service
     from portal.translation.service import NoEngine
 
     message = db.session.get(Message, payload["message_id"])
     if message is None or message.author_kind != CUSTOMER:
         return {"skipped": "no such customer message"}
-    service = translation_service()
+    service = services().translation
     translations = dict(message.translations or {})
     missing = []
     for lang in sorted(desk_languages() - {message.lang} - set(translations)):

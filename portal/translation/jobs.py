@@ -11,23 +11,11 @@ from sqlalchemy.orm import Session
 from portal.jobs import enqueue, register
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE, STATUS_PUBLISHED, Article
 from portal.kb.service import save_version
+from portal.services import services
 from portal.translation.freshness import record_made_from, refresh_article
 from portal.translation.service import NoEngine, TranslationService
 
 TRANSLATE_ARTICLE = "translate_article"
-
-
-def translation_service(app=None) -> TranslationService:
-    """The app's translation service (engines are built once per process)."""
-    app = app or current_app
-    service = app.extensions.get("translation")
-    if service is None:
-        from portal.translation.engines import build_engines
-
-        settings = app.config["SETTINGS"]
-        service = TranslationService(build_engines(settings), settings.glossary_do_not_translate)
-        app.extensions["translation"] = service
-    return service
 
 
 def schedule_pretranslation(session: Session, article: Article, service: TranslationService,
@@ -59,7 +47,7 @@ def after_articles_changed(session: Session, articles: dict[Article, set[str]], 
     with the caller's change (see :mod:`portal.publishing`).
     """
     app = app or current_app
-    service = translation_service(app)
+    service = services(app).translation
     languages = app.config["SETTINGS"].languages
     count = 0
     for article, changed_langs in articles.items():
@@ -82,7 +70,7 @@ def translate_article(payload: dict) -> dict:
     if _human_owned(existing):
         return {"skipped": "human translation exists"}
     source = article.source
-    service = translation_service()
+    service = services().translation
     src = article.source_lang
     try:
         document = service.translate_markdown(session, source.body, src, lang)
@@ -132,7 +120,7 @@ def translate_query_job(payload: dict) -> dict:
     """Fill the memory with a search query's translation (heavy engines, in the worker)."""
     from portal.db import db
 
-    result = translation_service().translate_query(db.session, payload["text"], payload["src"], payload["tgt"])
+    result = services().translation.translate_query(db.session, payload["text"], payload["src"], payload["tgt"])
     return {"translated": result is not None}
 
 
@@ -140,7 +128,7 @@ def translate_query_job(payload: dict) -> dict:
 def translate_segments_job(payload: dict) -> dict:
     from portal.db import db
 
-    translation_service().translate_texts(db.session, payload["texts"], payload["src"], payload["tgt"])
+    services().translation.translate_texts(db.session, payload["texts"], payload["src"], payload["tgt"])
     db.session.commit()
     return {"segments": len(payload["texts"])}
 
@@ -156,12 +144,11 @@ def translate_now(session: Session, texts: list[str], src: str, tgt: str, timeou
     from portal.translation import memory
     from portal.translation.engines.base import EngineUnavailable
 
-    service = translation_service()
+    service = services().translation
     engine = service.engine_for(src, tgt)
     if engine is None:
         raise NoEngine(src, tgt)
-    settings = current_app.config["SETTINGS"]
-    if not getattr(engine, "heavy", False) or settings.translate_queries_in_process:
+    if not service.runs_in_worker(engine):
         result = service.translate_texts(session, texts, src, tgt)
         session.commit()
         return result

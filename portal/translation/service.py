@@ -38,9 +38,21 @@ class TranslatedDocument:
 
 
 class TranslationService:
-    def __init__(self, engines: list[TranslationEngine], glossary: tuple[str, ...] = ()):
+    """Engines chosen per language pair, translation memory first, Markdown-aware.
+
+    ``heavy_in_process``: run heavy engines in this process too (otherwise a web
+    process hands their work to the job worker, see :meth:`runs_in_worker`).
+    """
+
+    def __init__(self, engines: list[TranslationEngine], glossary: tuple[str, ...] = (),
+                 heavy_in_process: bool = False):
         self.engines = list(engines)
         self.glossary = tuple(glossary)
+        self.heavy_in_process = heavy_in_process
+
+    def runs_in_worker(self, engine: TranslationEngine) -> bool:
+        """Whether ``engine``'s work is the job worker's, not this process's (the one place this rule lives)."""
+        return bool(getattr(engine, "heavy", False)) and not self.heavy_in_process
 
     # --- engines -------------------------------------------------------------
     def engine_for(self, src: str, tgt: str) -> TranslationEngine | None:

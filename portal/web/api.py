@@ -8,6 +8,7 @@ from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.kb.models import KIND_SOURCE
 from portal.search.service import HYBRID, RETRIEVALS
+from portal.services import services
 from portal.support import actions
 from portal.support import service as support
 from portal.web import page_cache
@@ -50,7 +51,7 @@ def _language_arg(name: str = "lang") -> str | None:
 
 def _log_again(app, meta: dict) -> None:
     # The same request again, answered from memory: still one search in the log.
-    app.extensions["read_counter"].search(meta["logged"].again())
+    services(app).read_counter.search(meta["logged"].again())
 
 
 def _search_again(view_args: dict, meta: dict) -> None:
@@ -62,7 +63,7 @@ def _search_again(view_args: dict, meta: dict) -> None:
 def search():
     """``GET /api/v1/search?q=&lang=&category=&page=``: results shown in ``lang``."""
     from portal.analytics import LoggedSearch
-    from portal.search import SearchQuery, clean_query, search_service
+    from portal.search import SearchQuery, clean_query
 
     query = clean_query(request.args.get("q"))
     if not query:
@@ -79,14 +80,14 @@ def search():
     retrieval = request.args.get("mode", HYBRID)
     if retrieval not in RETRIEVALS:
         return api_error(400, "bad_mode", f"'mode' must be one of: {', '.join(RETRIEVALS)}.")
-    results = search_service().search(SearchQuery(query, lang, category, page,
+    results = services().search.search(SearchQuery(query, lang, category, page,
                                                   accept_language=request.headers.get("Accept-Language"),
                                                   retrieval=retrieval))
     logged = LoggedSearch(
         query=query, query_lang=results.lang, confidence=results.confidence, rule=results.rule,
         ui_lang=lang, results=results.total, translated_query=results.translated_query,
         category=category, source="api")
-    current_app.extensions["read_counter"].search(logged)
+    services().read_counter.search(logged)
     page_cache.remember(logged=logged)
     if results.translation_pending:
         page_cache.do_not_store()  # the query's translation is on its way: the next answer is better
@@ -127,7 +128,7 @@ def deflect():
     For the contact form's suggestions while the customer types: the draft is
     matched like a search but never logged, so it never reaches writers' reports.
     """
-    from portal.search import SearchQuery, clean_query, search_service
+    from portal.search import SearchQuery, clean_query
 
     query = clean_query(request.args.get("q"))[:DEFLECT_MAX_CHARS]
     if not query:
@@ -137,7 +138,7 @@ def deflect():
         return api_error(
             400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}."
         )
-    results = search_service().search(SearchQuery(query, lang, per_page=5,
+    results = services().search.search(SearchQuery(query, lang, per_page=5,
                                                   accept_language=request.headers.get("Accept-Language")))
     response = jsonify(_results_json(results, lang))
     response.headers["Cache-Control"] = "no-store"
@@ -147,13 +148,12 @@ def deflect():
 @bp.get("/api/v1/suggest")
 def suggest():
     """``GET /api/v1/suggest?q=&lang=``: query completions from the index vocabulary."""
-    from portal.search import search_service
 
     lang = _language_arg()
     if lang is None:
         return api_error(400, "unknown_language", "Unknown 'lang'.")
     prefix = request.args.get("q", "")
-    return jsonify({"query": prefix[:500], "suggestions": search_service().suggest(prefix, lang)})
+    return jsonify({"query": prefix[:500], "suggestions": services().search.suggest(prefix, lang)})
 
 
 # --- tickets -----------------------------------------------------------------
@@ -263,7 +263,6 @@ def article(slug: str):
     says so plainly (``translation.status == "unavailable"``) instead of failing.
     """
     from portal.kb import service as kb
-    from portal.translation.jobs import translation_service
 
     lang = _language_arg()
     if lang is None:
@@ -276,7 +275,7 @@ def article(slug: str):
     if chosen.is_requested_language:
         status = version.kind if version.kind != KIND_SOURCE else "original"
         message = None
-    elif translation_service().engine_for(found.source_lang, lang) is not None:
+    elif services().translation.engine_for(found.source_lang, lang) is not None:
         status, message = "pending", f"A machine translation into {lang} is being prepared."
     else:
         status, message = "unavailable", f"No machine translation is available for {found.source_lang} -> {lang}."

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE, KIND_MACHINE_REVIEWED, Article, ArticleVersion
+from portal.services import services
 
 
 @dataclass(frozen=True)
@@ -44,5 +45,5 @@ def present(article: Article, version: ArticleVersion, lang: str,
         is_machine=machine,
         is_reviewed_machine=version.kind == KIND_MACHINE_REVIEWED,
         is_stale=bool(version.stale_segments) and version.kind in HUMAN_KINDS,
-        body_html=current_app.extensions["render_cache"].render(version.body, lang, article_url, **options),
+        body_html=services().render_cache.render(version.body, lang, article_url, **options),
     )

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from portal.accounts import User, has_role, role_required
 from portal.db import db
+from portal.services import services
 from portal.support import actions
 from portal.support import service as support
 from portal.support.models import STATUSES, AuthorKind, Ticket
@@ -53,13 +54,13 @@ def inbox():
 
 
 def _suggested_articles(ticket: Ticket):
-    from portal.search import SearchQuery, search_service
+    from portal.search import SearchQuery
 
     # The customer's own words, in whatever language: multilingual retrieval finds the
     # articles without a translation (which may be missing, or lose detail).
     text = ticket.messages[0].body
     try:
-        return search_service().search(SearchQuery(text[:300], current_user.language, per_page=5,
+        return services().search.search(SearchQuery(text[:300], current_user.language, per_page=5,
                                                    accept_language=ticket.language)).results
     except Exception:
         current_app.logger.exception("article suggestions failed for a ticket")
@@ -112,9 +113,8 @@ def preview(ticket_id: int):
         try:
             paragraphs = body.split("\n")
             result["translation"] = "\n".join(translate_now(db.session, paragraphs, reply_lang, found.language))
-            from portal.translation.jobs import translation_service
 
-            engine = translation_service().engine_for(reply_lang, found.language)
+            engine = services().translation.engine_for(reply_lang, found.language)
             result["engine"] = f"{engine.name}/{engine.version}"
         except NoEngine:
             result["problem"] = "no_engine"

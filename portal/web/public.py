@@ -21,7 +21,7 @@ from portal.extensions import csrf, limiter
 from portal.i18n import canonical_code
 from portal.i18n.request import LANG_COOKIE, request_language
 from portal.kb import service as kb
-from portal.translation.jobs import translation_service
+from portal.services import services
 from portal.validation import is_local_path
 from portal.web import page_cache, visit
 from portal.web.articles import present
@@ -100,7 +100,7 @@ def _same_page_in(lang: str, next_path: str, enabled: tuple[str, ...]) -> str:
 
 
 def read_counter() -> ReadCounter:
-    return current_app.extensions["read_counter"]
+    return services().read_counter
 
 
 def _categories():
@@ -149,7 +149,7 @@ def _article_read_again(view_args: dict, meta: dict) -> None:
 
 def _article_read_again_without_visit(app, meta: dict) -> None:
     # A reader without a session has no visit to remember it in: only the view counts.
-    app.extensions["read_counter"].view(meta["article_id"])
+    services(app).read_counter.view(meta["article_id"])
 
 
 #: Where the search page's links carry this search's reference, in the stored copy
@@ -176,14 +176,13 @@ def _search_again_without_visit(app: Flask, meta: dict) -> dict[str, str] | None
     logged = meta.get("logged")
     if logged is None:
         return None
-    return {SEARCH_REF_PLACEHOLDER: app.extensions["read_counter"].search(logged.again())}
+    return {SEARCH_REF_PLACEHOLDER: services(app).read_counter.search(logged.again())}
 
 
 def search_generations() -> tuple:
     """Page-cache generation of search answers: a new index or new vectors make a new answer."""
-    from portal.search import search_service
 
-    return search_service().generations()
+    return services().search.generations()
 
 
 @bp.get("/articles/<slug>")
@@ -203,7 +202,7 @@ def article(slug: str):
     shown = present(found, version, g.lang, _article_url)
     machine_translation_possible = None
     if not chosen.is_requested_language:
-        machine_translation_possible = translation_service().engine_for(found.source_lang, g.lang) is not None
+        machine_translation_possible = services().translation.engine_for(found.source_lang, g.lang) is not None
     return render_template(
         "public/article.html",
         article=found,
@@ -225,14 +224,14 @@ def article(slug: str):
                       anonymous_hit=_search_again_without_visit, anonymous_session=True)
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
-    from portal.search import SearchQuery, clean_query, search_service
+    from portal.search import SearchQuery, clean_query
 
     query = clean_query(request.args.get("q"))
     category = request.args.get("category") or None
     if category and kb.get_category(db.session, category) is None:
         category = None
     page = request.args.get("page", 1, type=parse_count) or 1
-    results = search_service().search(SearchQuery(
+    results = services().search.search(SearchQuery(
         query, g.lang, category, page, accept_language=request.headers.get("Accept-Language")))
     search_ref = logged = None
     if query:

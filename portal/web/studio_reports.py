@@ -23,6 +23,7 @@ from portal.analytics import reports
 from portal.analytics.charts import bar_chart, line_chart
 from portal.db import db
 from portal.i18n import language_name
+from portal.services import services
 from portal.web.guard import parse_count
 from portal.web.lang import install_staff_language
 
@@ -127,7 +128,7 @@ def index():
 
 def _gap_embedding():
     """Multilingual query vectors for grouping content gaps across languages (None: off)."""
-    embedder = current_app.extensions.get("embedder")
+    embedder = services().embedder
     if embedder is None:
         return None
     from portal.search.hybrid import centered_query_vectors

@@ -19,6 +19,7 @@ from portal.jobs import enqueue
 from portal.jobs.batches import batch_progress, create_batch
 from portal.kb import service as kb
 from portal.kb.models import Article, Category
+from portal.services import services
 from portal.studio import segment_states, workflow
 from portal.studio import segments as seg
 from portal.web.guard import parse_count
@@ -106,10 +107,9 @@ def _counts(rows: list[seg.Segment]) -> dict[str, int]:
 def _request_suggestions(article: Article, lang: str, rows: list[seg.Segment]) -> bool:
     """Ask the worker for machine suggestions of untranslated segments; True if asked."""
     from portal.translation import memory
-    from portal.translation.jobs import translation_service
 
     texts = seg.needs_suggestions(rows)
-    if not texts or translation_service().engine_for(article.source_lang, lang) is None:
+    if not texts or services().translation.engine_for(article.source_lang, lang) is None:
         return False
     digest = memory.source_hash("\n".join(texts))
     enqueue(db.session, "translate_segments", {"texts": [memory.normalise(t) for t in texts],
@@ -123,10 +123,9 @@ def _request_suggestions(article: Article, lang: str, rows: list[seg.Segment]) -
 @role_required("writer")
 def translations(slug: str):
     """Every enabled language with its state, who made it, staleness and draft progress."""
-    from portal.translation.jobs import translation_service
 
     article = _article(slug)
-    service = translation_service()
+    service = services().translation
     rows = []
     for lang in current_app.config["SETTINGS"].languages:
         version = article.version(lang)
@@ -144,10 +143,11 @@ def translations(slug: str):
 @role_required("writer")
 def machine_translate_article(slug: str):
     """Queue machine translation into every language that has none; progress on the panel."""
-    from portal.translation.jobs import schedule_pretranslation, translation_service
+    from portal.translation.jobs import schedule_pretranslation
 
     article = _article(slug)
-    jobs = schedule_pretranslation(db.session, article, translation_service(), current_app.config["SETTINGS"].languages)
+    languages = current_app.config["SETTINGS"].languages
+    jobs = schedule_pretranslation(db.session, article, services().translation, languages)
     batch = create_batch(db.session, article.slug, jobs, current_user.email) if jobs else None
     db.session.commit()
     return redirect(url_for("studio_translate.translations", slug=slug, queued=len(jobs),
@@ -158,12 +158,12 @@ def machine_translate_article(slug: str):
 @role_required("writer")
 def machine_translate_category(slug: str):
     """Machine-translate every article of a topic into every language missing it."""
-    from portal.translation.jobs import schedule_pretranslation, translation_service
+    from portal.translation.jobs import schedule_pretranslation
 
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
         abort(404)
-    service, languages = translation_service(), current_app.config["SETTINGS"].languages
+    service, languages = services().translation, current_app.config["SETTINGS"].languages
     articles = db.session.scalars(select(Article).where(Article.category_id == category.id)
                                   .options(selectinload(Article.versions)).order_by(Article.slug)).all()
     jobs = [job for article in articles for job in schedule_pretranslation(db.session, article, service, languages)]

@@ -8,6 +8,7 @@ class CountingEngine:
     def __init__(self, engine):
         self.engine = engine
         self.name = engine.name
+        self.heavy = engine.heavy
         self.seen: list[str] = []
 
     @property

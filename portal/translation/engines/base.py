@@ -20,6 +20,9 @@ class TranslationEngine(Protocol):
 
     name: str
     version: str
+    #: Loads torch or similar: runs in the job worker, not in web processes, unless the
+    #: operator allows it (``PORTAL_TRANSLATE_QUERIES_IN_PROCESS``).
+    heavy: bool
 
     def pairs(self) -> set[tuple[str, str]]:
         """Language pairs this engine can translate right now."""
