@@ -9,12 +9,13 @@ run; one that dies before it leaves nothing half-done (ADR 0001).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.jobs import register
+from portal.jobs import enqueue, register
 from portal.kb.models import Article
 from portal.kb.transfer import ImportReport, import_directory
 
@@ -74,6 +75,15 @@ def publish_now(session: Session, version) -> None:
 
     publish(version, lint_errors(version))
     fan_out(session, {version.article: {version.lang}})
+    session.commit()
+
+
+def schedule_publication(session: Session, version, when: datetime) -> None:
+    """Publish ``version``'s approved draft at ``when`` (a job does it then), in one commit."""
+    from portal.studio.workflow import schedule
+
+    delay = schedule(version, when)
+    enqueue(session, PUBLISH_VERSION, {"version_id": version.id}, delay=delay)
     session.commit()
 
 

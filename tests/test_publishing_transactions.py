@@ -129,3 +129,43 @@ def test_a_process_killed_right_after_publishing_leaves_work_that_a_worker_finis
     with app.app_context():
         assert run_pending(db.session) >= 1  # the next worker finds the jobs
     assert _found(app, "quarterly invoice") == ["quarterly-invoices"]
+
+
+def test_the_writer_use_cases_commit_once_and_a_topic_change_reindexes_with_it(app, tmp_path):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.kb.models import Category
+    from portal.publishing import PUBLISH_VERSION, schedule_publication
+    from portal.studio import actions
+
+    write_article(tmp_path / "kb", "quarterly-invoices", "en", "Quarterly invoices", BODY, category="billing")
+    write_article(tmp_path / "kb", "other", "en", "Other", "Text.\n", category="account")
+    with app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session)
+        source = db.session.scalar(select(Article).where(Article.slug == "quarterly-invoices")).source
+        with Commits() as commits:
+            actions.save_draft(db.session, source, title="Quarterly invoices", summary="", body=BODY + "\nMore.\n",
+                               author="writer@example.org", base_revision=source.current_revision,
+                               category_slug="account", tags="Billing, invoices, billing")
+        assert commits.count == 1
+        article = source.article
+        assert article.category.slug == "account" and article.tags == ["Billing", "invoices"]
+        assert [job.payload["article_id"] for job in _jobs(INDEX_ARTICLE) if job.status == "queued"] == [article.id]
+        # A topic that does not exist: refused, and the draft saved with it is not kept either.
+        draft = workflow.working_copy(source)["revision"]
+        with pytest.raises(workflow.WorkflowError) as refused:
+            actions.save_draft(db.session, source, title="Quarterly invoices", summary="", body="Changed.\n",
+                               author="writer@example.org", base_revision=draft, category_slug="nope")
+        assert refused.value.code == "unknown_category"
+        db.session.rollback()
+        assert workflow.working_copy(source)["revision"] == draft and article.category.slug == "account"
+        assert db.session.scalar(select(Category).where(Category.slug == "nope")) is None
+        # Submit, review and schedule: one commit each, the schedule with its job.
+        with Commits() as commits:
+            actions.submit(db.session, source)
+            actions.review(db.session, source, "reviewer@example.org", is_admin=False, approve=True)
+            schedule_publication(db.session(), source, utcnow() + timedelta(hours=2))
+        assert commits.count == 3
+        assert [job.payload for job in _jobs(PUBLISH_VERSION)] == [{"version_id": source.id}]

@@ -10,11 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import has_role, role_required
 from portal.db import db
-from portal.jobs import enqueue
 from portal.kb import service as kb
 from portal.kb.markdown import render
 from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article, Category
-from portal.studio import workflow
+from portal.publishing import publish_now, schedule_publication, unpublish_now
+from portal.studio import actions, workflow
 from portal.web.guard import parse_count
 from portal.web.lang import install_staff_language
 
@@ -77,22 +77,16 @@ def new_article():
                                                            "lang": request.args.get("lang", g.lang)}
     error = None
     if request.method == "POST":
-        category = (
-            db.session.scalar(select(Category).where(Category.slug == form.get("category")))
-            if form.get("category")
-            else None
-        )
-        tags = parse_tags(form.get("tags", ""))
         lang = form.get("lang") if form.get("lang") in current_app.config["SETTINGS"].languages else g.lang
         try:
-            version = workflow.create_article(db.session, slug=(form.get("slug") or "").strip(), lang=lang,
-                                              title=form.get("title", ""), summary=form.get("summary", ""),
-                                              body=form.get("body", ""), author=current_user.email,
-                                              category=category, tags=tags)
+            version = actions.create_article(db.session, slug=(form.get("slug") or "").strip(), lang=lang,
+                                             title=form.get("title", ""), summary=form.get("summary", ""),
+                                             body=form.get("body", ""), author=current_user.email,
+                                             category_slug=form.get("category") or None, tags=form.get("tags", ""))
         except workflow.WorkflowError as exc:
+            db.session.rollback()
             error = exc.code
         else:
-            db.session.commit()
             return redirect(url_for("studio.edit", slug=version.article.slug, lang=version.lang), code=303)
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     return render_template("studio/new.html", form=form, error=error, categories=categories,
@@ -114,10 +108,10 @@ def edit(slug: str, lang: str):
         }
         if request.form.get("action") == "save":
             try:
-                workflow.save_draft(version, title=copy["title"], summary=copy["summary"], body=copy["body"],
-                                    author=current_user.email, base_revision=copy["revision"],
-                                    note=request.form.get("note", ""))
-                metadata_changed = version.lang == article.source_lang and _apply_metadata(article, request.form)
+                actions.save_draft(db.session, version, title=copy["title"], summary=copy["summary"],
+                                   body=copy["body"], author=current_user.email, base_revision=copy["revision"],
+                                   note=request.form.get("note", ""), category_slug=request.form.get("category"),
+                                   tags=request.form.get("tags"))
             except workflow.EditConflict as exc:
                 db.session.rollback()
                 conflict = {"latest": exc.latest, "diff": workflow.diff(exc.latest.body, copy["body"])}
@@ -126,9 +120,6 @@ def edit(slug: str, lang: str):
                 db.session.rollback()
                 conflict, status = {"error": exc.code}, 400
             else:
-                db.session.commit()
-                if metadata_changed:
-                    _reindex(article)
                 return redirect(url_for("studio.edit", slug=slug, lang=lang, saved=1), code=303)
     from flask_babel import gettext
 
@@ -140,39 +131,6 @@ def edit(slug: str, lang: str):
     return render_template("studio/edit.html", article=article, version=version, copy=copy, conflict=conflict,
                            findings=findings, preview_html=_preview(copy["body"]), categories=categories,
                            category_name=kb.category_name, has_draft=workflow.has_draft(version)), status
-
-
-def parse_tags(text: str) -> list[str]:
-    """Comma-separated tags, trimmed, without duplicates (first spelling kept), at most 20."""
-    tags: dict[str, str] = {}
-    for tag in (text or "").split(","):
-        tag = " ".join(tag.split())[:50]
-        if tag and tag.casefold() not in tags:
-            tags[tag.casefold()] = tag
-    return list(tags.values())[:20]
-
-
-def _apply_metadata(article: Article, form) -> bool:
-    """Topic and tags belong to the article (every language) and apply on save; True if changed."""
-    if "category" not in form and "tags" not in form:
-        return False
-    slug = form.get("category") or ""
-    category = db.session.scalar(select(Category).where(Category.slug == slug)) if slug else None
-    if slug and category is None:
-        raise workflow.WorkflowError("unknown_category")
-    tags = parse_tags(form.get("tags", ""))
-    changed = article.category_id != (category.id if category else None) or list(article.tags or []) != tags
-    article.category, article.tags = category, tags
-    return changed
-
-
-def _reindex(article: Article) -> None:
-    from portal.jobs.hooks import run_hooks
-
-    for version in article.versions:
-        if version.status == STATUS_PUBLISHED:
-            run_hooks("article_version_changed", db.session, article_id=article.id, lang=version.lang)
-    db.session.commit()
 
 
 @bp.post("/preview")
@@ -193,13 +151,13 @@ def preview():
 
 
 def _step(slug: str, lang: str, action):
+    # ``action(article, version)`` is a use case: it commits, or raises and the step is undone.
     article, version = _version(slug, lang)
     try:
         action(article, version)
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return redirect(url_for("studio.edit", slug=slug, lang=lang, problem=exc.code) + "#workflow", code=303)
-    db.session.commit()
     return redirect(
         url_for("studio.edit", slug=slug, lang=lang, done=request.endpoint.rsplit(".", 1)[1]) + "#workflow", code=303
     )
@@ -208,22 +166,21 @@ def _step(slug: str, lang: str, action):
 @bp.post("/articles/<slug>/<lang>/submit")
 @role_required("writer")
 def submit(slug: str, lang: str):
-    return _step(slug, lang, lambda a, v: workflow.submit(v))
+    return _step(slug, lang, lambda a, v: actions.submit(db.session, v))
 
 
 @bp.post("/articles/<slug>/<lang>/review")
 @role_required("writer")
 def review(slug: str, lang: str):
     approve = request.form.get("decision") == "approve"
-    return _step(slug, lang, lambda a, v: workflow.review(v, current_user.email, has_role(current_user, "admin"),
-                                                          approve, request.form.get("note", "")))
+    return _step(slug, lang, lambda a, v: actions.review(db.session, v, current_user.email,
+                                                         has_role(current_user, "admin"), approve,
+                                                         request.form.get("note", "")))
 
 
 @bp.post("/articles/<slug>/<lang>/publish")
 @role_required("writer")
 def publish(slug: str, lang: str):
-    from portal.publishing import PUBLISH_VERSION, publish_now
-
     def act(article, version):
         when = request.form.get("publish_at")
         if when:
@@ -231,11 +188,9 @@ def publish(slug: str, lang: str):
                 moment = datetime.fromisoformat(when[:40]).replace(tzinfo=UTC)
             except ValueError:
                 raise workflow.WorkflowError("bad_date") from None
-            delay = workflow.schedule(version, moment)
-            enqueue(db.session, PUBLISH_VERSION, {"version_id": version.id}, delay=delay)
-            return None
-        publish_now(db.session(), version)
-        return None
+            schedule_publication(db.session(), version, moment)
+        else:
+            publish_now(db.session(), version)
 
     return _step(slug, lang, act)
 
@@ -243,8 +198,6 @@ def publish(slug: str, lang: str):
 @bp.post("/articles/<slug>/<lang>/unpublish")
 @role_required("writer")
 def unpublish(slug: str, lang: str):
-    from portal.publishing import unpublish_now
-
     def act(article, version):
         unpublish_now(db.session(), version)
 
@@ -266,7 +219,7 @@ def history(slug: str, lang: str):
 @bp.post("/articles/<slug>/<lang>/restore/<int:number>")
 @role_required("writer")
 def restore(slug: str, lang: str, number: int):
-    return _step(slug, lang, lambda a, v: workflow.restore(v, number, current_user.email))
+    return _step(slug, lang, lambda a, v: actions.restore(db.session, v, number, current_user.email))
 
 
 @bp.post("/articles/<slug>/<lang>/images")
