@@ -30,6 +30,9 @@ def _private_data_dir(settings: Settings) -> None:
 
 def _wire_services(app: Flask, settings: Settings) -> None:
     """Define every service role once (see :mod:`portal.services`)."""
+    # Here, not at the top: every ``import portal.<anything>`` runs this package's
+    # __init__ first, so importing the whole app at its top would load it all (and
+    # make each package import its parent back) for a single module.
     from portal.analytics.reads import ReadCounter
     from portal.embeddings import build_embedder
     from portal.kb.markdown import RenderCache
@@ -79,22 +82,23 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
         JSON_SORT_KEYS=False,
     )
 
+    # The app's parts are imported in the factory, not at the top (see _wire_services).
     from portal import models  # noqa: F401  (registers every table with the metadata)
     from portal.db import db
 
     db.init_app(app)
 
-    from portal.extensions import init_extensions
+    from portal.extensions import init_extensions  # (in the factory: see _wire_services)
 
     init_extensions(app, settings)
 
     _wire_services(app, settings)
 
-    from portal.web import register_web
+    from portal.web import register_web  # (in the factory: see _wire_services)
 
     register_web(app)
 
-    from portal.worker_tasks import load_all
+    from portal.worker_tasks import load_all  # (in the factory: see _wire_services)
 
     load_all()  # job handlers and hooks, so enqueuing and running work in every process
     return app

@@ -5,20 +5,38 @@ Built on Flask's CLI so every command runs inside an app context made by
 """
 from __future__ import annotations
 
+import logging
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+from werkzeug.serving import run_simple
 
-from portal.server import SERVE_THREADS
+from accessibility import lint_markdown
+from portal import create_app
+from portal.accounts.models import User
+from portal.accounts.service import AccountError, create_user, list_users, normalize_email, set_password
+from portal.db import db
+from portal.jobs import failed_jobs, run_pending, work_forever
+from portal.kb.files import ArticleFileError, read_article
+from portal.kb.transfer import export_directory
+from portal.publishing import import_knowledge_base
+from portal.search.embedding import articles_needing_vectors, embedding_status, sync_articles
+from portal.search.jobs import enqueue_embedding, rebuild_index
+from portal.server import SERVE_THREADS, default_workers
+from portal.server import serve as serve_gunicorn
 from portal.services import services
+from portal.translation.engines.argos import PackageError, install_package, installed_packages, remove_package
+from portal.worker_tasks import load_all
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
-    from portal import create_app
-
     return create_app()
 
 
@@ -37,8 +55,6 @@ kb_group = click.Group("kb", help="Knowledge base: import, export.")
 @with_appcontext
 def kb_import(directory: Path, verbose: bool) -> None:
     """Import DIRECTORY/<slug>/<lang>.md (idempotent; bad files are reported, not fatal)."""
-    from portal.db import db
-    from portal.publishing import import_knowledge_base
 
     report, jobs = import_knowledge_base(db.session, directory)
     for key in report.created if verbose else ():
@@ -58,8 +74,6 @@ def kb_import(directory: Path, verbose: bool) -> None:
 @with_appcontext
 def kb_export(directory: Path, include_machine: bool) -> None:
     """Write every article version to DIRECTORY/<slug>/<lang>.md."""
-    from portal.db import db
-    from portal.kb.transfer import export_directory
 
     written = export_directory(db.session, directory, include_machine=include_machine)
     click.echo(f"{written} files written to {directory}")
@@ -78,8 +92,6 @@ def kb_lint(directory: Path, lang_only: str | None, warnings_as_errors: bool) ->
     so editors can jump to them) and exits 1 when there are errors (or, with
     --warnings-as-errors, warnings). Needs no database.
     """
-    from accessibility import lint_markdown
-    from portal.kb.files import ArticleFileError, read_article
 
     wanted = lang_only.replace("_", "-").lower() if lang_only else None
     files = errors = warnings = 0
@@ -127,14 +139,8 @@ def kb_lint(directory: Path, lang_only: str | None, warnings_as_errors: bool) ->
 def serve(host: str, port: int, workers: int | None, threads: int, worker: bool, dev: bool) -> None:
     """Serve the portal under gunicorn with a job worker beside it (--dev: development server)."""
     if not dev:
-        from portal.server import default_workers
-        from portal.server import serve as serve_gunicorn
-
         serve_gunicorn(current_app._get_current_object(), host, port, workers or default_workers(), threads, worker)
         return
-    import subprocess
-
-    from werkzeug.serving import run_simple
 
     process = None
     if worker:
@@ -155,12 +161,6 @@ def serve(host: str, port: int, workers: int | None, threads: int, worker: bool,
 @with_appcontext
 def worker(poll: float, once: bool) -> None:
     """Run background jobs (translation, indexing, notifications) until stopped."""
-    import logging
-    import signal
-
-    from portal.db import db
-    from portal.jobs import run_pending, work_forever
-    from portal.worker_tasks import load_all
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_all()
@@ -185,7 +185,6 @@ translations_group = click.Group("translations", help="Machine-translation langu
 @with_appcontext
 def translations_install(files: tuple[Path, ...]) -> None:
     """Install Argos .argosmodel language packs (given by an operator; never downloaded)."""
-    from portal.translation.engines.argos import PackageError, install_package
 
     packages_dir = current_app.config["SETTINGS"].resolved_argos_packages_dir
     failed = False
@@ -207,7 +206,6 @@ def translations_install(files: tuple[Path, ...]) -> None:
 @with_appcontext
 def translations_list() -> None:
     """Installed language packs and the pairs every configured engine can translate."""
-    from portal.translation.engines.argos import installed_packages
 
     packages = installed_packages(current_app.config["SETTINGS"].resolved_argos_packages_dir)
     click.echo("Argos language packs:" if packages else "Argos language packs: none installed")
@@ -224,7 +222,6 @@ def translations_list() -> None:
 @with_appcontext
 def translations_remove(pair: str) -> None:
     """Remove the language pack for PAIR (e.g. en-es)."""
-    from portal.translation.engines.argos import PackageError, remove_package
 
     try:
         package = remove_package(current_app.config["SETTINGS"].resolved_argos_packages_dir, pair)
@@ -244,11 +241,6 @@ index_group = click.Group("index", help="The search index.")
 @with_appcontext
 def index_rebuild(vectors: str) -> None:
     """Rebuild the keyword index from the database, and bring passage vectors up to date."""
-    import time
-
-    from portal.db import db
-    from portal.search.embedding import articles_needing_vectors, sync_articles
-    from portal.search.jobs import enqueue_embedding, rebuild_index
 
     started = time.perf_counter()
     count = rebuild_index(db.session, services().search.backend)
@@ -279,8 +271,6 @@ embeddings_group = click.Group("embeddings", help="Passage vectors for semantic 
 @with_appcontext
 def embeddings_status() -> None:
     """How many passages are embedded, and how many article versions still wait."""
-    from portal.db import db
-    from portal.search.embedding import embedding_status
 
     embedder = services().embedder
     if embedder is None:
@@ -309,8 +299,6 @@ users_group = click.Group("users", help="Staff accounts (agents, writers, admins
 def users_create(email: str, name: str, roles: tuple[str, ...], language: str | None,
                  password_stdin: bool) -> None:
     """Create a staff account. The password is prompted for (hidden) unless --password-stdin."""
-    from portal.accounts.service import AccountError, create_user
-    from portal.db import db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -331,11 +319,6 @@ def users_create(email: str, name: str, roles: tuple[str, ...], language: str | 
 @with_appcontext
 def users_set_password(email: str, password_stdin: bool) -> None:
     """Change a staff member's password; every session of theirs is signed out."""
-    from sqlalchemy import select
-
-    from portal.accounts.models import User
-    from portal.accounts.service import AccountError, normalize_email, set_password
-    from portal.db import db
 
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
@@ -359,8 +342,6 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 @with_appcontext
 def users_list() -> None:
     """List staff accounts (never their passwords)."""
-    from portal.accounts.service import list_users
-    from portal.db import db
 
     users = list_users(db.session)
     if not users:
@@ -380,8 +361,6 @@ jobs_group = click.Group("jobs", help="The background job queue.")
 @with_appcontext
 def jobs_failed() -> None:
     """Jobs that gave up, with their last error."""
-    from portal.db import db
-    from portal.jobs import failed_jobs
 
     rows = failed_jobs(db.session)
     for job in rows:

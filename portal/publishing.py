@@ -15,9 +15,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from accessibility import lint_markdown
+from portal.db import db
 from portal.jobs import enqueue, register
-from portal.kb.models import Article
+from portal.jobs.hooks import run_hooks
+from portal.kb.models import Article, ArticleVersion
 from portal.kb.transfer import ImportReport, import_directory
+from portal.studio.workflow import SCHEDULED, latest, publish, schedule, unpublish
+from portal.translation.jobs import after_articles_changed
 
 #: The job that publishes a version at its scheduled time.
 PUBLISH_VERSION = "publish_version"
@@ -44,8 +49,6 @@ def fan_out(session: Session, changed: dict[Article, set[str]]) -> int:
     """What follows a change to these articles' languages, flushed into the caller's
     transaction: staleness and pre-translation, then whatever else listens (the
     search index). Returns the number of translation jobs enqueued."""
-    from portal.jobs.hooks import run_hooks
-    from portal.translation.jobs import after_articles_changed
 
     jobs = after_articles_changed(session, changed)
     for article, langs in changed.items():
@@ -57,8 +60,6 @@ def fan_out(session: Session, changed: dict[Article, set[str]]) -> int:
 
 def lint_errors(version) -> list:
     """Accessibility errors that block publishing this version's draft."""
-    from accessibility import lint_markdown
-    from portal.studio.workflow import latest
 
     draft = latest(version)
     findings = lint_markdown(
@@ -71,7 +72,6 @@ def publish_now(session: Session, version) -> None:
     """Make ``version``'s approved draft live, with its follow-up jobs, in one commit
     (a writer's click, or its scheduled time). Raises ``WorkflowError`` and changes
     nothing when the draft may not be published."""
-    from portal.studio.workflow import publish
 
     publish(version, lint_errors(version))
     fan_out(session, {version.article: {version.lang}})
@@ -80,7 +80,6 @@ def publish_now(session: Session, version) -> None:
 
 def schedule_publication(session: Session, version, when: datetime) -> None:
     """Publish ``version``'s approved draft at ``when`` (a job does it then), in one commit."""
-    from portal.studio.workflow import schedule
 
     delay = schedule(version, when)
     enqueue(session, PUBLISH_VERSION, {"version_id": version.id}, delay=delay)
@@ -89,7 +88,6 @@ def schedule_publication(session: Session, version, when: datetime) -> None:
 
 def unpublish_now(session: Session, version) -> None:
     """Take ``version`` off the site (search index and translations follow), in one commit."""
-    from portal.studio.workflow import unpublish
 
     unpublish(version)
     fan_out(session, {version.article: {version.lang}})
@@ -99,9 +97,6 @@ def unpublish_now(session: Session, version) -> None:
 @register(PUBLISH_VERSION)
 def publish_version(payload: dict) -> dict:
     """Scheduled publishing, run by the job queue when the time comes."""
-    from portal.db import db
-    from portal.kb.models import ArticleVersion
-    from portal.studio.workflow import SCHEDULED
 
     session = db.session()  # the job's Session itself, not the scoped proxy
     version = session.get(ArticleVersion, payload["version_id"])

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from portal.langid import get_detector
+from portal.search import SearchQuery
 from portal.services import services
 
 #: Access-log line without personal data: no client address, no query string
@@ -56,14 +58,12 @@ def warm_shared(app: Flask) -> None:
     model is not loaded here: its OpenMP thread pool does not survive fork()
     (a child's first query hangs), so each worker loads it in :func:`warm_worker`.
     """
-    from portal.langid import get_detector
 
     get_detector(app.config["SETTINGS"].languages)
 
 
 def warm_worker(app: Flask) -> None:
     """Make the first request as fast as the next: one search loads the model, index and vectors."""
-    from portal.search import SearchQuery
 
     try:
         settings = app.config["SETTINGS"]

@@ -188,3 +188,40 @@ def test_the_vocabulary_check_finds_a_state_spelled_out():
     assert _states_spelled_out('x = "machine" != job.status or version.review_state != "approved"\n', vocabulary)
     assert not _states_spelled_out("if version.kind == VersionKind.MACHINE:\n    pass\n", vocabulary)
     assert not _states_spelled_out('if request.method == "draft":\n    pass\n', vocabulary)  # not a state attribute
+
+
+def _uncommented_local_imports(source: str) -> list[int]:
+    """Lines of imports inside functions with no comment saying why (on the line, the line above,
+    or above the group of imports it belongs to)."""
+    import ast
+
+    lines = source.split("\n")
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        explained_until = -1  # the last line of a group of imports a comment explains
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            own = lines[node.lineno - 1:node.end_lineno]
+            above = lines[node.lineno - 2].strip() if node.lineno >= 2 else ""
+            if any("#" in line for line in own) or above.startswith("#") or explained_until == node.lineno - 1:
+                explained_until = node.end_lineno
+            else:
+                found.append(node.lineno)
+    return found
+
+
+def test_imports_inside_functions_say_why():
+    unexplained = {str(path.relative_to(PROJECT_ROOT)): found
+                   for path in sorted((PROJECT_ROOT / "portal").rglob("*.py")) if "migrations" not in path.parts
+                   if (found := _uncommented_local_imports(path.read_text(encoding="utf-8")))}
+    assert unexplained == {}
+
+
+def test_the_local_import_check_finds_an_unexplained_one():
+    assert _uncommented_local_imports("def f():\n    import json\n    return json\n") == [2]
+    assert _uncommented_local_imports("def f():\n    import torch  # heavy: worker only\n") == []
+    assert _uncommented_local_imports("def f():\n    # heavy: worker only\n    import torch\n    import numpy\n"
+                                      "    x = 1\n    import json\n") == [6]

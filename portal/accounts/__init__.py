@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.accounts.models import ROLES, User
 from portal.accounts.service import AccountError, authenticate, create_user, has_role
+from portal.accounts.views import desk_language, login_redirect
 
 
 def role_required(*roles: str):
@@ -27,8 +28,6 @@ def role_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from portal.accounts.views import desk_language, login_redirect
-
             if not current_user.is_authenticated:
                 return login_redirect()
             if not getattr(g, "lang", None):

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import ROLE_ADMIN, ROLES, LoginThrottle, StaffSession, User
-from portal.db import utcnow
+from portal.db import db, utcnow
 from portal.i18n import canonical_code
 from portal.validation import is_valid_email
 
@@ -244,7 +244,6 @@ def has_role(user, role: str) -> bool:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the active user with this id, or None."""
-    from portal.db import db
 
     try:
         user = db.session.get(User, int(user_id))

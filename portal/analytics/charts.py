@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from flask_babel import format_number
 from markupsafe import Markup, escape
 
 # >= 3:1 against #ffffff, #f3f5f8, #121212 and #1e1e1e (checked in tests/test_reports.py).
@@ -36,8 +37,6 @@ MAX_MARKED_POINTS = 16
 def _format_number(value) -> str:
     """Locale-aware when a Flask-Babel locale is available, plain otherwise."""
     try:
-        from flask_babel import format_number
-
         return format_number(value)
     except Exception:  # noqa: BLE001 - outside an app context
         return str(value)

@@ -26,7 +26,9 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import CursorResult, insert, update
 
-from portal.db import utcnow
+from portal.analytics.models import SearchLog
+from portal.db import db, utcnow
+from portal.kb.models import Article
 
 FLUSH_SECONDS = 2.0
 FLUSH_BATCH = 500
@@ -167,9 +169,6 @@ class ReadCounter:
             return 0
         if app is None:
             return 0
-        from portal.analytics.models import SearchLog
-        from portal.db import db
-        from portal.kb.models import Article
 
         waiting: dict[str, tuple[str, int]] = {}
         try:

@@ -302,7 +302,7 @@ def merge_across_languages(groups: list[list[_Entry]], embed: Callable[[list[str
     ``max_groups`` most searched groups take part (bounded cost); the rest stay as
     they are.
     """
-    import numpy as np
+    import numpy as np  # only when embeddings are on: a report without them never loads numpy
 
     ordered = sorted(groups, key=lambda g: -sum(e.count for e in g))
     head, tail = ordered[:max_groups], ordered[max_groups:]

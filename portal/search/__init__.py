@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from portal.db import db
+from portal.search.backend import WhooshBackend
+from portal.search.hybrid import HUB_WEIGHT, background_queries, hubness
 from portal.search.service import (
     QUERY_TRANSLATION_PENDING,
     SearchQuery,
@@ -17,6 +20,7 @@ from portal.search.service import (
     SearchService,
     clean_query,
 )
+from portal.search.vectors import DatabaseVectorIndex
 from portal.services import services
 
 #: How stale the passage vectors of a web process may be (seconds) before it looks again.
@@ -33,8 +37,6 @@ def search_service(app=None) -> SearchService:
 
 def build_search_service(app: Flask) -> SearchService:
     """A search service over the app's index, detector, embedder and translation service."""
-    from portal.db import db
-    from portal.search.backend import WhooshBackend
 
     settings = app.config["SETTINGS"]
     registry = services(app)
@@ -57,8 +59,6 @@ def build_search_service(app: Flask) -> SearchService:
     embedder = registry.embedder
     vectors = None
     if embedder is not None:
-        from portal.search.hybrid import HUB_WEIGHT, background_queries, hubness
-        from portal.search.vectors import DatabaseVectorIndex
 
         def hub_penalty(matrix):
             return HUB_WEIGHT * hubness(matrix, background_queries(embedder))

@@ -1,14 +1,19 @@
 """Index maintenance through the job queue (the worker is the only index writer)."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.db import db
 from portal.jobs import enqueue, register
 from portal.jobs.hooks import add_hook
+from portal.jobs.models import QUEUED, Job
 from portal.kb.models import Article
 from portal.search.documents import document_for, document_key
+from portal.search.embedding import sync_articles
 from portal.services import services
 
 INDEX_ARTICLE = "index_article"
@@ -61,8 +66,6 @@ def rebuild_index(session: Session, backend) -> int:
 
 @register(INDEX_ARTICLE)
 def index_article_job(payload: dict) -> dict:
-    from portal.db import db
-
     backend = services().search.backend
     article = db.session.get(Article, payload["article_id"])
     if article is None:
@@ -72,12 +75,6 @@ def index_article_job(payload: dict) -> dict:
 
 @register(EMBED_ARTICLE)
 def embed_article_job(payload: dict) -> dict:
-    import logging
-
-    from portal.db import db
-    from portal.jobs.models import QUEUED, Job
-    from portal.search.embedding import sync_articles
-
     embedder = services().embedder
     if embedder is None:
         return {"skipped": "embeddings are off"}

@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from accessibility import is_vague_link_text
+
 MAX_BYTES = 2 * 1024 * 1024  # images
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 _SIGNATURES = (
@@ -176,7 +178,6 @@ def human_size(size: int) -> str:
 
 def check_description(description: str) -> str:
     """The cleaned link text; refuses empty or non-descriptive text ("click here", a URL)."""
-    from accessibility import is_vague_link_text
 
     text = " ".join((description or "").split())[:200].replace("[", "(").replace("]", ")")
     if not text:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
+from portal.kb.files import SLUG_PATTERN
 from portal.kb.models import (
     KIND_HUMAN,
     KIND_MACHINE_REVIEWED,
@@ -19,7 +20,7 @@ from portal.kb.models import (
     ArticleVersion,
     Revision,
 )
-from portal.kb.service import content_hash
+from portal.kb.service import content_hash, get_article
 from portal.studio.segment_states import REVIEWED, alignment_is_current, unresolved_segments
 
 
@@ -96,9 +97,6 @@ def save_draft(version: ArticleVersion, *, title: str, summary: str, body: str, 
 
 def create_article(session: Session, *, slug: str, lang: str, title: str, summary: str, body: str,
                    author: str, category=None, tags: list[str] | None = None) -> ArticleVersion:
-    from portal.kb.files import SLUG_PATTERN
-    from portal.kb.service import get_article
-
     if not SLUG_PATTERN.match(slug or ""):
         raise WorkflowError("slug_invalid")
     if get_article(session, slug) is not None:

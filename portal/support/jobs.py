@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.accounts.models import User
+from portal.db import db
 from portal.jobs import enqueue, register
 from portal.services import services
 from portal.support.models import CUSTOMER, Message
 from portal.support.service import apply_triage
+from portal.translation.service import NoEngine
 
 PROCESS_MESSAGE = "process_customer_message"
 
@@ -16,9 +19,6 @@ def desk_languages() -> set[str]:
     settings = current_app.config["SETTINGS"]
     languages = {settings.default_language}
     try:
-        from portal.accounts.models import User
-        from portal.db import db
-
         languages |= {lang for (lang,) in db.session.query(User.language).filter(User.active.is_(True)).distinct()}
     except ImportError:  # pragma: no cover - accounts not installed
         pass
@@ -32,8 +32,6 @@ def queue_processing(session, message: Message) -> None:
 @register(PROCESS_MESSAGE)
 def process_customer_message(payload: dict) -> dict:
     """Translate a customer's message into every desk language; re-triage with English."""
-    from portal.db import db
-    from portal.translation.service import NoEngine
 
     message = db.session.get(Message, payload["message_id"])
     if message is None or message.author_kind != CUSTOMER:

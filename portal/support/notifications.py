@@ -19,10 +19,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.db import db
 from portal.i18n import to_babel_locale
 from portal.jobs import enqueue, register
 from portal.support import tokens
-from portal.support.models import Message, Ticket
+from portal.support.models import Message, Ticket, TicketEvent
 
 TICKET_CREATED = "ticket.created"
 CUSTOMER_REPLIED = "customer.replied"
@@ -78,8 +79,6 @@ def render_email(ticket: Ticket, event: str, message: Message | None) -> EmailMe
 
 @register("send_ticket_email")
 def send_ticket_email(payload: dict) -> dict:
-    from portal.db import db
-
     settings = current_app.config["SETTINGS"]
     ticket = db.session.get(Ticket, payload["ticket_id"])
     if ticket is None or not ticket.customer_email:
@@ -96,8 +95,6 @@ def send_ticket_email(payload: dict) -> dict:
 
 
 def _delivered(channel: str, event: str):
-    from portal.support.models import TicketEvent
-
     return TicketEvent(actor="system", action="notified", detail={"channel": channel, "event": event})
 
 
@@ -132,8 +129,6 @@ def sign(secret: str, body: bytes) -> str:
 
 @register("send_webhook")
 def send_webhook(payload: dict) -> dict:
-    from portal.db import db
-
     settings = current_app.config["SETTINGS"]
     ticket = db.session.get(Ticket, payload["ticket_id"])
     if ticket is None or not settings.webhook_url:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.db import utcnow
 from portal.support import tokens
 from portal.support.models import AGENT, CUSTOMER, NEW, OPEN, SOLVED, STATUSES, WAITING, Message, Ticket, TicketEvent
+from portal.support.triage import PRIORITY_ORDER, due_in, triage
 from portal.validation import is_valid_email
 
 MAX_MESSAGE = 10_000
@@ -93,8 +94,6 @@ def _event(ticket: Ticket, actor: str, action: str, **detail) -> None:
 
 
 def apply_triage(ticket: Ticket, text: str, lang: str, english: str | None, sla_hours: dict | None = None) -> None:
-    from portal.support.triage import PRIORITY_ORDER, due_in, triage
-
     result = triage(text, lang, english)
     ticket.urgency, ticket.sentiment = result.urgency, result.sentiment
     ticket.sentiment_score = result.score

@@ -8,12 +8,12 @@ worker (or in-process only when the operator enables it).
 """
 from __future__ import annotations
 
+from portal.translation.engines import build_engines
 from portal.translation.service import TranslationService
 
 
 def build_translation_service(settings) -> TranslationService:
     """The translation service of the configured engines (the ``translation`` service's factory)."""
-    from portal.translation.engines import build_engines
 
     return TranslationService(build_engines(settings), settings.glossary_do_not_translate,
                               heavy_in_process=settings.translate_queries_in_process)

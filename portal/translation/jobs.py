@@ -5,13 +5,19 @@ enqueues. A job is idempotent: it translates whatever the source is when it runs
 """
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from portal.db import db
 from portal.jobs import enqueue, register
+from portal.jobs.hooks import run_hooks
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE, STATUS_PUBLISHED, Article
 from portal.kb.service import save_version
 from portal.services import services
+from portal.translation import memory
+from portal.translation.engines.base import EngineUnavailable
 from portal.translation.freshness import record_made_from, refresh_article
 from portal.translation.service import NoEngine, TranslationService
 
@@ -59,8 +65,6 @@ def after_articles_changed(session: Session, articles: dict[Article, set[str]], 
 
 @register(TRANSLATE_ARTICLE)
 def translate_article(payload: dict) -> dict:
-    from portal.db import db
-
     session = db.session
     article = session.get(Article, payload["article_id"])
     if article is None or article.source is None:
@@ -97,7 +101,6 @@ def translate_article(payload: dict) -> dict:
         note="machine translation",
     )
     record_made_from(version, source)
-    from portal.jobs.hooks import run_hooks
 
     # The index job commits with the translation: never a machine translation nobody can find.
     run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
@@ -118,7 +121,6 @@ def _human_owned(version) -> bool:
 @register("translate_query")
 def translate_query_job(payload: dict) -> dict:
     """Fill the memory with a search query's translation (heavy engines, in the worker)."""
-    from portal.db import db
 
     result = services().translation.translate_query(db.session, payload["text"], payload["src"], payload["tgt"])
     return {"translated": result is not None}
@@ -126,8 +128,6 @@ def translate_query_job(payload: dict) -> dict:
 
 @register("translate_segments")
 def translate_segments_job(payload: dict) -> dict:
-    from portal.db import db
-
     services().translation.translate_texts(db.session, payload["texts"], payload["src"], payload["tgt"])
     db.session.commit()
     return {"segments": len(payload["texts"])}
@@ -139,10 +139,6 @@ def translate_now(session: Session, texts: list[str], src: str, tgt: str, timeou
     Light engines run here; heavy ones (torch) run in the worker, which this call
     waits for through the translation memory. Raises NoEngine or EngineUnavailable.
     """
-    import time
-
-    from portal.translation import memory
-    from portal.translation.engines.base import EngineUnavailable
 
     service = services().translation
     engine = service.engine_for(src, tgt)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from portal.i18n import base_language
+from portal.jobs import enqueue
 from portal.translation import memory
 from portal.translation.engines.base import EngineUnavailable, TranslationEngine
 from portal.translation.inline import PLACEHOLDER, Span, make_template, parse, restore, split_sentences
@@ -187,8 +188,6 @@ class TranslationService:
             memory.HOT.put(key, found)
             return found
         if enqueue_if_missing:
-            from portal.jobs import enqueue
-
             enqueue(session, "translate_query", {"text": text, "src": src, "tgt": tgt},
                     dedupe_key=f"translate_query:{src}:{tgt}:{memory.source_hash(text)}")
             session.commit()

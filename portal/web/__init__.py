@@ -13,7 +13,7 @@ from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
 from portal.kb.files import is_web_url
-from portal.web import http_cache
+from portal.web import api, desk, errors, guard, http_cache, page_cache, public, studio, studio_translate, support
 from portal.web.labels import kind_label
 
 #: Blueprints of the staff side (desk, studio, sign-in): personal data, never cached.
@@ -49,17 +49,14 @@ def install_log_redaction() -> None:
 
 def register_web(app: Flask) -> None:
     install_log_redaction()
-    from portal.web import guard
 
     guard.install(app, app.config["SETTINGS"].max_request_bytes)
-    from portal.web import api, desk, errors, public, studio, support
 
     app.register_blueprint(public.root)
     app.register_blueprint(public.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(studio.bp)
-    from portal.web import studio_translate
 
     app.register_blueprint(studio_translate.bp)
     app.register_blueprint(api.bp)
@@ -74,7 +71,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(studio_reports.bp)
     # --- end studio reports ---
     errors.register(app)
-    from portal.web import page_cache
 
     page_cache.install(app, http_cache.SHARED_MAX_AGE)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
+from portal.analytics import LoggedSearch
 from portal.db import db
 from portal.extensions import csrf, limiter
+from portal.i18n import canonical_code
+from portal.kb import service as kb
 from portal.kb.models import KIND_SOURCE
+from portal.search import SearchQuery, clean_query
 from portal.search.service import HYBRID, RETRIEVALS
 from portal.services import services
 from portal.support import actions
@@ -15,6 +19,7 @@ from portal.web import page_cache
 from portal.web.articles import present
 from portal.web.guard import bounded_int
 from portal.web.public import search_generations
+from portal.web.support import error_messages
 
 bp = Blueprint("api", __name__)
 #: Longest draft matched for contact-form suggestions (characters).
@@ -40,8 +45,6 @@ def api_error(status: int, code: str, message: str):
 
 
 def _language_arg(name: str = "lang") -> str | None:
-    from portal.i18n import canonical_code
-
     settings = current_app.config["SETTINGS"]
     raw = request.args.get(name)
     if not raw:
@@ -62,8 +65,6 @@ def _search_again(view_args: dict, meta: dict) -> None:
 @page_cache.cacheable(generation=search_generations, on_hit=_search_again, anonymous_hit=_log_again)
 def search():
     """``GET /api/v1/search?q=&lang=&category=&page=``: results shown in ``lang``."""
-    from portal.analytics import LoggedSearch
-    from portal.search import SearchQuery, clean_query
 
     query = clean_query(request.args.get("q"))
     if not query:
@@ -128,7 +129,6 @@ def deflect():
     For the contact form's suggestions while the customer types: the draft is
     matched like a search but never logged, so it never reaches writers' reports.
     """
-    from portal.search import SearchQuery, clean_query
 
     query = clean_query(request.args.get("q"))[:DEFLECT_MAX_CHARS]
     if not query:
@@ -175,8 +175,6 @@ def _ticket_json(ticket, token: str | None = None) -> dict:
 
 
 def _validation_error(exc):
-    from portal.web.support import error_messages
-
     messages = error_messages()
     fields = {name: {"code": code, "message": messages.get(code, code)} for name, code in exc.errors.items()}
     first = next(iter(fields.values()))
@@ -199,7 +197,6 @@ def create_ticket():
         if body.get(name) is not None and not isinstance(body[name], kind):
             return api_error(400, "bad_field", f"'{name}' must be {'an object' if kind is dict else 'text'}.")
     language = body.get("language") or settings.default_language
-    from portal.i18n import canonical_code
 
     language = canonical_code(str(language), settings.languages) or str(language)
     data = support.NewTicket(message=body.get("message") or "", language=language, email=body.get("email") or "",
@@ -262,7 +259,6 @@ def article(slug: str):
     When the language has no version and no engine serves the pair, the response
     says so plainly (``translation.status == "unavailable"``) instead of failing.
     """
-    from portal.kb import service as kb
 
     lang = _language_arg()
     if lang is None:

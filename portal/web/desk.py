@@ -12,13 +12,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.accounts import User, has_role, role_required
-from portal.db import db
+from portal.db import db, utcnow
+from portal.jobs import failed_jobs
+from portal.jobs.models import FAILED, QUEUED, Job
+from portal.search import SearchQuery
 from portal.services import services
 from portal.support import actions
 from portal.support import service as support
 from portal.support.models import STATUSES, AuthorKind, Ticket
+from portal.translation.engines.base import EngineUnavailable
+from portal.translation.jobs import translate_now
+from portal.translation.service import NoEngine
 from portal.web.guard import bounded_int, parse_count
 from portal.web.lang import install_staff_language
 
@@ -54,8 +61,6 @@ def inbox():
 
 
 def _suggested_articles(ticket: Ticket):
-    from portal.search import SearchQuery
-
     # The customer's own words, in whatever language: multilingual retrieval finds the
     # articles without a translation (which may be missing, or lose detail).
     text = ticket.messages[0].body
@@ -96,9 +101,6 @@ def messages_json(ticket_id: int):
 @role_required("agent")
 def preview(ticket_id: int):
     """Show the reply translated into the customer's language before sending it."""
-    from portal.translation.engines.base import EngineUnavailable
-    from portal.translation.jobs import translate_now
-    from portal.translation.service import NoEngine
 
     found = _ticket(ticket_id)
     body = support.clean_text(request.form.get("body"), support.MAX_MESSAGE)
@@ -183,10 +185,6 @@ def assign(ticket_id: int):
 @role_required("admin")
 def jobs():
     """Background jobs that gave up or are being retried, with their errors (admins)."""
-    from sqlalchemy import select
-
-    from portal.jobs import failed_jobs
-    from portal.jobs.models import QUEUED, Job
 
     retrying = db.session.scalars(
         select(Job).where(Job.status == QUEUED, Job.attempts > 0).order_by(Job.run_at).limit(100)).all()
@@ -196,9 +194,6 @@ def jobs():
 @bp.post("/jobs/<int:job_id>/retry")
 @role_required("admin")
 def retry_job(job_id: int):
-    from portal.db import utcnow
-    from portal.jobs.models import FAILED, QUEUED, Job
-
     job = db.session.get(Job, job_id)
     if job is None or job.status != FAILED:
         abort(404)

@@ -51,6 +51,8 @@ from werkzeug.datastructures import Headers
 from werkzeug.http import generate_etag, is_resource_modified, parse_cookie, quote_etag, remove_entity_headers
 from werkzeug.wrappers import Response
 
+from portal.kb.models import Article, ArticleVersion, Category, Revision
+
 MAX_ENTRIES = 1024
 #: Headers a stored page never replays: the session cookie, the length (recomputed)
 #: and the caching policy, which depends on the session of the request being served.
@@ -342,8 +344,6 @@ class PageCache:
 
 
 def _content_changed(session: Session, flush_context, instances) -> None:
-    from portal.kb.models import Article, ArticleVersion, Category, Revision
-
     if not has_app_context():
         return
     cache = current_app.extensions.get("page_cache")

@@ -12,16 +12,19 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 
-from portal.analytics import LoggedSearch, ReadCounter
+from portal.analytics import LoggedSearch, ReadCounter, record_vote
 from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.i18n import canonical_code
 from portal.i18n.request import LANG_COOKIE, request_language
 from portal.kb import service as kb
+from portal.search import SearchQuery, clean_query
 from portal.services import services
+from portal.studio.uploads import IMAGE_TYPES, MEDIA_NAME, MEDIA_TYPES
 from portal.validation import is_local_path
 from portal.web import page_cache, visit
 from portal.web.articles import present
@@ -55,9 +58,6 @@ def media(name: str):
     the browser, and sandboxed in case a browser tries anyway. The content type
     comes from our own table, never from guessing.
     """
-    from flask import send_from_directory
-
-    from portal.studio.uploads import IMAGE_TYPES, MEDIA_NAME, MEDIA_TYPES
 
     if not MEDIA_NAME.fullmatch(name):
         abort(404)
@@ -224,7 +224,6 @@ def article(slug: str):
                       anonymous_hit=_search_again_without_visit, anonymous_session=True)
 def search():
     """Search page; works without JavaScript. Every search is logged (no personal data)."""
-    from portal.search import SearchQuery, clean_query
 
     query = clean_query(request.args.get("q"))
     category = request.args.get("category") or None
@@ -262,7 +261,6 @@ def search():
 @limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public_writes)
 def feedback(slug: str):
     """'Was this helpful?': one vote per visit; works without JavaScript."""
-    from portal.analytics import record_vote
 
     found = kb.get_article(db.session, slug)
     if found is None:

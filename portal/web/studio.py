@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from accessibility import lint_markdown
 from portal.accounts import has_role, role_required
 from portal.db import db
 from portal.kb import service as kb
@@ -15,6 +18,7 @@ from portal.kb.markdown import render
 from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article, Category
 from portal.publishing import publish_now, schedule_publication, unpublish_now
 from portal.studio import actions, workflow
+from portal.studio.uploads import ATTACHMENT_MAX_BYTES, MAX_BYTES, UploadError, store_attachment, store_image
 from portal.web.guard import parse_count
 from portal.web.lang import install_staff_language
 
@@ -121,9 +125,6 @@ def edit(slug: str, lang: str):
                 conflict, status = {"error": exc.code}, 400
             else:
                 return redirect(url_for("studio.edit", slug=slug, lang=lang, saved=1), code=303)
-    from flask_babel import gettext
-
-    from accessibility import lint_markdown
 
     # (finding, its message in the writer's UI language) pairs.
     findings = [(f, f.localized(gettext, g.lang)) for f in lint_markdown(copy["body"], lang, copy["title"])]
@@ -138,9 +139,6 @@ def edit(slug: str, lang: str):
 def preview():
     """Live preview: exactly the renderer customers get, with the lint findings (messages
     in the writer's UI language)."""
-    from flask_babel import gettext
-
-    from accessibility import lint_markdown
 
     body = request.form.get("body", "")[:200_000]
     lang = request.form.get("lang") or g.lang
@@ -226,9 +224,6 @@ def restore(slug: str, lang: str, number: int):
 @role_required("writer")
 def upload_image(slug: str, lang: str):
     """Upload an image with its alt text (or marked decorative); shows the Markdown to use."""
-    from flask_babel import gettext as _
-
-    from portal.studio.uploads import MAX_BYTES, store_image
 
     article, version = _version(slug, lang)
     upload = request.files.get("image")
@@ -247,7 +242,6 @@ def upload_image(slug: str, lang: str):
 
 def _upload_result(article, version, kind: str, messages: dict, store):
     """Store an upload with ``store(media_dir)``; the result page, or its error in ``messages``."""
-    from portal.studio.uploads import UploadError
 
     try:
         stored = store(current_app.config["SETTINGS"].data_dir / "media")
@@ -262,9 +256,6 @@ def _upload_result(article, version, kind: str, messages: dict, store):
 @role_required("writer")
 def upload_attachment(slug: str, lang: str):
     """Upload a PDF, text or office file with its link text; shows the Markdown link to use."""
-    from flask_babel import gettext as _
-
-    from portal.studio.uploads import ATTACHMENT_MAX_BYTES, store_attachment
 
     article, version = _version(slug, lang)
     upload = request.files.get("attachment")

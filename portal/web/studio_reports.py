@@ -23,6 +23,7 @@ from portal.analytics import reports
 from portal.analytics.charts import bar_chart, line_chart
 from portal.db import db
 from portal.i18n import language_name
+from portal.search.hybrid import centered_query_vectors
 from portal.services import services
 from portal.web.guard import parse_count
 from portal.web.lang import install_staff_language
@@ -131,7 +132,6 @@ def _gap_embedding():
     embedder = services().embedder
     if embedder is None:
         return None
-    from portal.search.hybrid import centered_query_vectors
 
     return lambda texts: centered_query_vectors(embedder, texts)
 

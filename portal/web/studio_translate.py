@@ -22,6 +22,8 @@ from portal.kb.models import Article, Category
 from portal.services import services
 from portal.studio import segment_states, workflow
 from portal.studio import segments as seg
+from portal.translation import memory
+from portal.translation.jobs import schedule_pretranslation
 from portal.web.guard import parse_count
 from portal.web.lang import install_staff_language
 
@@ -106,7 +108,6 @@ def _counts(rows: list[seg.Segment]) -> dict[str, int]:
 
 def _request_suggestions(article: Article, lang: str, rows: list[seg.Segment]) -> bool:
     """Ask the worker for machine suggestions of untranslated segments; True if asked."""
-    from portal.translation import memory
 
     texts = seg.needs_suggestions(rows)
     if not texts or services().translation.engine_for(article.source_lang, lang) is None:
@@ -143,7 +144,6 @@ def translations(slug: str):
 @role_required("writer")
 def machine_translate_article(slug: str):
     """Queue machine translation into every language that has none; progress on the panel."""
-    from portal.translation.jobs import schedule_pretranslation
 
     article = _article(slug)
     languages = current_app.config["SETTINGS"].languages
@@ -158,7 +158,6 @@ def machine_translate_article(slug: str):
 @role_required("writer")
 def machine_translate_category(slug: str):
     """Machine-translate every article of a topic into every language missing it."""
-    from portal.translation.jobs import schedule_pretranslation
 
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from portal.db import db
 from portal.extensions import limiter
+from portal.kb.service import get_article
 from portal.support import actions
 from portal.support import service as support
 from portal.web import visit
@@ -57,7 +58,6 @@ def _context_from_form(form, offered: dict) -> dict:
 
 def _came_from() -> str | None:
     """The article the contact link was on (``?article=`` on GET, kept in the form on POST), if it exists."""
-    from portal.kb.service import get_article
 
     slug = (request.args.get("article") if request.method == "GET" else request.form.get("context_article")) or ""
     slug = slug.strip()[:200]
@@ -75,8 +75,6 @@ def _offered_context(came_from: str | None) -> dict:
 @bp.route("/contact", methods=["GET", "POST"])
 @limiter.limit(_public_write_limit, methods=["POST"])
 def contact():
-    from portal.kb.service import get_article
-
     came_from = _came_from()
     offered = (_offered_context(came_from) if request.method == "GET"
                else dict(visit.context(came_from), **_posted_query()))

@@ -6,19 +6,17 @@ load their models lazily, on first translation, so building them is cheap.
 from __future__ import annotations
 
 from portal.config import Settings
+from portal.translation.engines.argos import ArgosEngine
 from portal.translation.engines.base import EngineUnavailable, TranslationEngine
+from portal.translation.engines.bergamot import BergamotEngine
 
 
 def build_engines(settings: Settings) -> list[TranslationEngine]:
     engines: list[TranslationEngine] = []
     for name in settings.translation_engines:
         if name == "argos":
-            from portal.translation.engines.argos import ArgosEngine
-
             engines.append(ArgosEngine(settings.resolved_argos_packages_dir))
         elif name == "bergamot":
-            from portal.translation.engines.bergamot import BergamotEngine
-
             engines.append(BergamotEngine())
         else:
             raise ValueError(f"unknown translation engine {name!r} in PORTAL_TRANSLATION_ENGINES")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -177,7 +178,6 @@ class ArgosEngine:
 
     def _argos(self):
         """Import argostranslate pointed at our packages dir (lazily, once per process)."""
-        import sys
 
         if "argostranslate.translate" not in sys.modules:
             base = self.packages_dir.parent / "argos-home"
@@ -186,6 +186,7 @@ class ArgosEngine:
             os.environ.setdefault("XDG_CACHE_HOME", str(base / "cache"))
             os.environ.setdefault("XDG_CONFIG_HOME", str(base / "config"))
             os.environ.setdefault("ARGOS_DEVICE_TYPE", "cpu")
+        # Deferred: argostranslate imports torch and stanza, which web processes must not load.
         import argostranslate.package
         import argostranslate.settings
         import argostranslate.translate

