@@ -39,11 +39,14 @@ def _wire_services(app: Flask, settings: Settings) -> None:
     from portal.langid import get_detector
     from portal.search import build_search_service
     from portal.services import Services
+    from portal.studio.uploads import LocalMediaStore
+    from portal.support.notifications import build_mailer
     from portal.translation import build_translation_service
 
     registry = Services()
     app.extensions["services"] = registry
-    registry.define("translation", lambda: build_translation_service(settings))  # engines load on first use
+    # Settings are read when a service is built (first use), as the app has them then.
+    registry.define("translation", lambda: build_translation_service(app.config["SETTINGS"]))  # engines: lazily
     registry.define("search", lambda: build_search_service(app))
     registry.define("detector", lambda: get_detector(settings.languages))
     # Built now, once per process (the embedding model itself loads on first use).
@@ -51,6 +54,8 @@ def _wire_services(app: Flask, settings: Settings) -> None:
     # Article views, searches and result clicks: buffered, written off the request (tests flush explicitly).
     registry.define("read_counter", lambda: ReadCounter(app, background=not settings.testing))
     registry.define("render_cache", RenderCache)
+    registry.define("media", lambda: LocalMediaStore(app.config["SETTINGS"].data_dir / "media"))
+    registry.define("mail", lambda: build_mailer(app.config["SETTINGS"]))  # None without an SMTP host
     for role in ("embedder", "read_counter", "render_cache"):
         registry.get(role)
     # Read-only aliases for code that predates the registry (tests, benchmarks).

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from accessibility import lint_markdown
-from portal.db import db
-from portal.jobs import enqueue, register
+from portal.jobs import JobContext, enqueue, register
 from portal.jobs.hooks import run_hooks
 from portal.kb.models import Article, ArticleVersion
 from portal.kb.transfer import ImportReport, import_directory
@@ -95,10 +94,10 @@ def unpublish_now(session: Session, version) -> None:
 
 
 @register(PUBLISH_VERSION)
-def publish_version(payload: dict) -> dict:
+def publish_version(payload: dict, job: JobContext) -> dict:
     """Scheduled publishing, run by the job queue when the time comes."""
 
-    session = db.session()  # the job's Session itself, not the scoped proxy
+    session = job.session
     version = session.get(ArticleVersion, payload["version_id"])
     if version is None or version.review_state != SCHEDULED:
         return {"skipped": "no longer scheduled"}

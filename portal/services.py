@@ -24,10 +24,13 @@ if TYPE_CHECKING:  # types only: the factories are registered by create_app
     from portal.kb.markdown import RenderCache
     from portal.langid.detector import LanguageDetector
     from portal.search.service import SearchService
+    from portal.studio.uploads import MediaStore
+    from portal.support.notifications import Mailer
     from portal.translation.service import TranslationService
 
 #: Roles a factory may be defined for (and a test may provide).
-ROLES = frozenset({"translation", "search", "detector", "embedder", "read_counter", "render_cache"})
+ROLES = frozenset({"translation", "search", "detector", "embedder", "read_counter", "render_cache", "media",
+                   "mail"})
 #: Services built from others: made again when one they were built from is provided.
 _BUILT_FROM = {"search": frozenset({"detector", "embedder"})}
 
@@ -97,6 +100,15 @@ class Services:
     @property
     def render_cache(self) -> RenderCache:
         return self.get("render_cache")
+
+    @property
+    def media(self) -> MediaStore:
+        return self.get("media")
+
+    @property
+    def mail(self) -> Mailer | None:
+        """None when no mail server is configured."""
+        return self.get("mail")
 
 
 def services(app: Flask | None = None) -> Services:

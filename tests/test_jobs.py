@@ -13,13 +13,13 @@ calls: list[dict] = []
 
 
 @register("test_echo")
-def _echo(payload):
+def _echo(payload, job):
     calls.append(payload)
     return {"echo": payload["n"]}
 
 
 @register("test_flaky")
-def _flaky(payload):
+def _flaky(payload, job):
     raise RuntimeError("remote end said no")
 
 
@@ -137,3 +137,31 @@ def test_failed_jobs_are_visible_to_admins_and_can_be_retried(app):
     assert admin.post(f"/desk/jobs/{job_id}/retry", data={"csrf_token": token}).status_code == 303
     with app.app_context():
         assert db.session.get(Job, job_id).status == QUEUED
+
+
+@register("test_writes_then_decides")
+def _writes_then_decides(payload, job):
+    from portal.kb.models import Category
+
+    assert job.settings.languages and job.services.render_cache is not None  # the context, not globals
+    job.session.add(Category(slug=payload["slug"], names={"en": payload["slug"]}))
+    enqueue(job.session, "test_echo", {"n": payload["slug"]})  # a follow-up job, in the same transaction
+    if payload.get("fail"):
+        raise RuntimeError("decided against it")
+    return {"made": payload["slug"]}
+
+
+def test_a_handlers_changes_and_follow_up_jobs_commit_with_the_job_or_not_at_all(session):
+    from portal.kb.models import Category
+
+    enqueue(session, "test_writes_then_decides", {"slug": "kept"})
+    enqueue(session, "test_writes_then_decides", {"slug": "dropped", "fail": True}, max_attempts=1)
+    session.commit()
+    run_pending(session, kinds={"test_writes_then_decides"})
+    session.expire_all()
+    assert {c.slug for c in session.scalars(select(Category))} == {"kept"}
+    follow_ups = [job.payload for job in session.scalars(select(Job).where(Job.kind == "test_echo"))]
+    assert follow_ups == [{"n": "kept"}]  # the failed handler's follow-up job was rolled back with it
+    statuses = {job.payload["slug"]: job.status for job in
+                session.scalars(select(Job).where(Job.kind == "test_writes_then_decides"))}
+    assert statuses == {"kept": DONE, "dropped": FAILED}

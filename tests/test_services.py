@@ -49,3 +49,20 @@ def test_heavy_engines_run_in_the_worker_unless_allowed_in_process():
     assert not TranslationService([]).runs_in_worker(light)
     assert TranslationService([]).runs_in_worker(heavy)
     assert not TranslationService([], heavy_in_process=True).runs_in_worker(heavy)
+
+
+def test_media_and_mail_are_services_too(make_app, tmp_path):
+    from portal.studio.uploads import LocalMediaStore
+    from portal.support.notifications import SmtpMailer
+
+    without_mail = make_app(embeddings="none", translation_engines=())
+    assert services(without_mail).mail is None  # no SMTP host: mail is off, jobs say so
+    with_mail = make_app(embeddings="none", translation_engines=(), smtp_host="127.0.0.1", smtp_port=2525)
+    mailer = services(with_mail).mail
+    assert isinstance(mailer, SmtpMailer) and (mailer.host, mailer.port) == ("127.0.0.1", 2525)
+    media = services(with_mail).media
+    assert isinstance(media, LocalMediaStore) and media.directory == with_mail.config["SETTINGS"].data_dir / "media"
+    store = LocalMediaStore(tmp_path / "media")
+    first, again = store.put(b"same bytes", "png"), store.put(b"same bytes", "png")
+    assert first == again and (tmp_path / "media" / first).read_bytes() == b"same bytes"
+    assert store.put(b"other bytes", "png") != first and not list((tmp_path / "media").glob(".upload-*"))

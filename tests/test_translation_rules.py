@@ -492,3 +492,24 @@ def test_every_text_asked_for_is_answered_even_when_two_differ_only_in_whitespac
     asked = [FIRST, FIRST.replace(" ", "  ")]
     assert memory.lookup_many(db.session, ENGINE, ENGINE_VERSION, "en", "es", asked) == dict.fromkeys(
         asked, SPANISH[FIRST])
+
+
+def test_the_stored_alignment_is_read_in_one_place_and_never_trusts_a_bad_row():
+    from portal.kb.models import ArticleVersion
+    from portal.studio.segment_states import Alignment, SegmentState
+
+    version = ArticleVersion(lang="es")
+    assert Alignment.of(version) is None
+    for hostile in ({}, [], "states", {"states": "human"}):
+        version.segment_states = hostile
+        assert Alignment.of(version) in (None, Alignment(None, (), ()))
+    version.segment_states = {"source_revision": True, "source_hashes": ["a", 7, "b"],
+                              "states": ["human", "bogus", None, "stale", 3]}
+    read = Alignment.of(version)
+    assert read == Alignment(None, ("a", "b"), (SegmentState.HUMAN, SegmentState.MISSING, None, SegmentState.STALE,
+                                                SegmentState.MISSING))
+    assert read.unresolved == 3  # stale, and the two states that are not ours: nobody answered for them
+    Alignment(4, ("a",), (SegmentState.REVIEWED, None)).store(version)
+    assert version.segment_states == {"source_revision": 4, "source_hashes": ["a"],
+                                      "states": ["machine_reviewed", None]}
+    assert Alignment.of(version) == Alignment(4, ("a",), (SegmentState.REVIEWED, None))

@@ -7,13 +7,17 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal.config import Settings
 from portal.db import utcnow
 from portal.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+from portal.services import Services, services
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +26,28 @@ LEASE = timedelta(minutes=10)
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600
 
-Handler = Callable[[dict], dict | None]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job handler works with: the job's session (the queue commits it, with the
+    job marked done, when the handler returns), the settings and the app's services."""
+
+    session: Session
+    settings: Settings
+    services: Services
+
+
+Handler = Callable[[dict, JobContext], dict | None]
 _HANDLERS: dict[str, Handler] = {}
 
 
 def register(kind: str) -> Callable[[Handler], Handler]:
-    """Decorator: ``@register("translate_article")`` makes a function handle that kind."""
+    """Decorator: ``@register("translate_article")`` makes ``func(payload, job)`` handle that kind.
+
+    ``job`` is a :class:`JobContext`. A handler only flushes: its changes, the jobs it
+    enqueues and the job's own "done" commit together, or roll back together.
+    """
 
     def decorator(func: Handler) -> Handler:
         _HANDLERS[kind] = func
@@ -94,7 +114,8 @@ def run_job(session: Session, job: Job) -> bool:
     try:
         if handler is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")
-        result = handler(dict(job.payload or {}))
+        result = handler(dict(job.payload or {}),
+                         JobContext(session, current_app.config["SETTINGS"], services()))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
         session.rollback()
         job = session.get(Job, job.id, populate_existing=True)
@@ -152,6 +173,16 @@ def work_forever(session_factory: Callable[[], Session], poll_seconds: float = 1
             time.sleep(poll_seconds)
         finally:
             session.close()
+
+
+def retry_failed(session: Session, job_id: int) -> bool:
+    """An admin runs a failed job again, from its first attempt; False if it is not a failed job."""
+    job = session.get(Job, job_id)
+    if job is None or job.status != FAILED:
+        return False
+    job.status, job.attempts, job.run_at = QUEUED, 0, utcnow()
+    session.commit()
+    return True
 
 
 def failed_jobs(session: Session, limit: int = 100) -> list[Job]:

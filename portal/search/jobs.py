@@ -7,8 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.db import db
-from portal.jobs import enqueue, register
+from portal.jobs import JobContext, enqueue, register
 from portal.jobs.hooks import add_hook
 from portal.jobs.models import QUEUED, Job
 from portal.kb.models import Article
@@ -65,24 +64,24 @@ def rebuild_index(session: Session, backend) -> int:
 
 
 @register(INDEX_ARTICLE)
-def index_article_job(payload: dict) -> dict:
-    backend = services().search.backend
-    article = db.session.get(Article, payload["article_id"])
+def index_article_job(payload: dict, job: JobContext) -> dict:
+    backend = job.services.search.backend
+    article = job.session.get(Article, payload["article_id"])
     if article is None:
         return {"skipped": "article gone"}
-    return {"documents": index_articles(db.session, backend, [article.id])}
+    return {"documents": index_articles(job.session, backend, [article.id])}
 
 
 @register(EMBED_ARTICLE)
-def embed_article_job(payload: dict) -> dict:
-    embedder = services().embedder
+def embed_article_job(payload: dict, job: JobContext) -> dict:
+    embedder = job.services.embedder
     if embedder is None:
         return {"skipped": "embeddings are off"}
-    article = db.session.get(Article, payload["article_id"])
+    article = job.session.get(Article, payload["article_id"])
     if article is None:
         return {"skipped": "article gone"}
-    report = sync_articles(db.session, embedder, [article.id])
-    waiting = db.session.scalar(select(func.count(Job.id)).where(Job.kind == EMBED_ARTICLE, Job.status == QUEUED))
+    report = sync_articles(job.session, embedder, [article.id])
+    waiting = job.session.scalar(select(func.count(Job.id)).where(Job.kind == EMBED_ARTICLE, Job.status == QUEUED))
     logging.getLogger(__name__).info("embedded %s: %s passages, %s encoded; %s articles still waiting",
                                      article.slug, report.passages, report.encoded, waiting)
     return {"passages": report.passages, "encoded": report.encoded}

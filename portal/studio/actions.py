@@ -1,4 +1,5 @@
-"""Writer use cases: create an article, save a draft (with its topic and tags), submit, review, restore.
+"""Writer use cases: create an article, save a draft (with its topic and tags), submit, review,
+restore; save a side-by-side translation, ask for suggestions, machine-translate in bulk.
 
 Each one owns its transaction, like :mod:`portal.publishing` (publish, unpublish,
 schedule): the workflow rules below only change objects; the use case commits
@@ -7,12 +8,18 @@ once, with the index jobs a change of topic or tags causes. A refusal raises
 """
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.jobs import enqueue
+from portal.jobs.batches import JobBatch, create_batch
 from portal.jobs.hooks import run_hooks
 from portal.kb.models import STATUS_PUBLISHED, Article, ArticleVersion, Category, Revision
-from portal.studio import workflow
+from portal.services import services
+from portal.studio import segments, workflow
+from portal.translation import memory
+from portal.translation.jobs import schedule_pretranslation
 
 #: Tags an article keeps (each at most ``MAX_TAG_CHARS`` characters).
 MAX_TAGS, MAX_TAG_CHARS = 20, 50
@@ -97,3 +104,37 @@ def restore(session: Session, version: ArticleVersion, number: int, author: str)
     revision = workflow.restore(version, number, author)
     session.commit()
     return revision
+
+
+def save_translation(session: Session, article: Article, lang: str, submitted: dict[str, tuple[str, bool]],
+                     author: str, base_revision: int) -> segments.SaveResult:
+    """The side-by-side editor's rows saved as a draft of the ``lang`` translation (and in the memory)."""
+    result = segments.save_segments(session, article, lang, submitted, author, base_revision)
+    session.commit()
+    return result
+
+
+def request_suggestions(session: Session, article: Article, lang: str, rows: list[segments.Segment]) -> bool:
+    """Ask the worker for machine suggestions of the segments that have none; True if asked."""
+    texts = segments.needs_suggestions(rows)
+    if not texts or services().translation.engine_for(article.source_lang, lang) is None:
+        return False
+    digest = memory.source_hash("\n".join(texts))
+    enqueue(session, "translate_segments", {"texts": [memory.normalise(t) for t in texts],
+                                            "src": article.source_lang, "tgt": lang},
+            dedupe_key=f"translate_segments:{article.source_lang}:{lang}:{digest}")
+    session.commit()
+    return True
+
+
+def machine_translate(session: Session, articles: list[Article], label: str, requested_by: str,
+                      *, empty_batch: bool = False) -> JobBatch | None:
+    """Queue machine translation of ``articles`` into every enabled language missing it, as one
+    batch whose progress the studio shows; None when nothing needed translating (unless
+    ``empty_batch``: then a batch that says so)."""
+    languages = current_app.config["SETTINGS"].languages
+    service = services().translation
+    jobs = [job for article in articles for job in schedule_pretranslation(session, article, service, languages)]
+    batch = create_batch(session, label, jobs, requested_by) if jobs or empty_batch else None
+    session.commit()
+    return batch

@@ -36,6 +36,8 @@ from portal.studio.segment_states import (
     MISSING,
     REVIEWED,
     STALE,
+    Alignment,
+    SegmentState,
 )
 from portal.studio.workflow import WorkflowError, latest, save_draft
 from portal.translation import memory
@@ -146,10 +148,12 @@ def build_segments(session: Session, article: Article, lang: str) -> list[Segmen
 
 
 def _align_with_translation(target: ArticleVersion, source: ArticleVersion, rows: list[Segment]) -> None:
-    aligned = target.segment_states or {}
-    base_hashes = aligned.get("source_hashes") or target.source_segment_hashes or []
-    base_revision = aligned.get("source_revision", target.source_revision)
-    states = aligned.get("states") or []
+    aligned = Alignment.of(target)
+    base_hashes = list(aligned.source_hashes if aligned and aligned.source_hashes else
+                       target.source_segment_hashes or [])
+    base_revision = aligned.source_revision if aligned and aligned.source_revision is not None \
+        else target.source_revision
+    states = aligned.states if aligned else ()
     last = latest(target) or target
     target_texts = segment_texts(last)
     if not base_hashes or len(target_texts) != len(base_hashes):
@@ -235,8 +239,8 @@ def save_segments(session: Session, article: Article, lang: str, submitted: dict
     revision = save_draft(version, title=texts[TITLE] or source.title, summary=texts[SUMMARY],
                           body=rebuild(source.body, translated_blocks), author=author,
                           base_revision=base_revision, note="side-by-side translation")
-    version.segment_states = {"source_revision": source.current_revision,
-                              "source_hashes": segment_hashes(source), "states": states}
+    Alignment(source.current_revision, tuple(segment_hashes(source)),
+              tuple(SegmentState(state) if state else None for state in states)).store(version)
     memory.store_human(session, article.source_lang, lang, pairs)
     return SaveResult(revision.number, states, len(pairs))
 

@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from accessibility import is_vague_link_text
 
@@ -89,25 +90,40 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _write(media_dir: Path, data: bytes, extension: str) -> str:
-    """Store ``data`` under its content hash; returns the file name."""
-    name = f"{hashlib.sha256(data).hexdigest()[:32]}.{extension}"
-    media_dir.mkdir(parents=True, exist_ok=True)
-    target = media_dir / name
-    if not target.exists():
-        fd, partial = tempfile.mkstemp(dir=media_dir, prefix=".upload-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(partial, 0o644)
-            os.replace(partial, target)  # never a half-written file under the real name
-        finally:
-            if os.path.exists(partial):
-                os.unlink(partial)
-    return name
+class MediaStore(Protocol):
+    """Where uploaded files live, by content-addressed name (the ``media`` service)."""
+
+    #: Served from here at ``/media/<name>``.
+    directory: Path
+
+    def put(self, data: bytes, extension: str) -> str:
+        """Keep ``data``; returns its name (the same data always gets the same name)."""
 
 
-def store_image(media_dir: Path, data: bytes, alt: str, decorative: bool) -> StoredImage:
+class LocalMediaStore:
+    """Uploaded files in a local directory (``<data dir>/media``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def put(self, data: bytes, extension: str) -> str:
+        name = f"{hashlib.sha256(data).hexdigest()[:32]}.{extension}"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / name
+        if not target.exists():
+            fd, partial = tempfile.mkstemp(dir=self.directory, prefix=".upload-", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.chmod(partial, 0o644)
+                os.replace(partial, target)  # never a half-written file under the real name
+            finally:
+                if os.path.exists(partial):
+                    os.unlink(partial)
+        return name
+
+
+def store_image(media: MediaStore, data: bytes, alt: str, decorative: bool) -> StoredImage:
     """Validate and store an image; returns the Markdown to paste into the article."""
     alt = " ".join((alt or "").split())[:300]
     if not data:
@@ -119,7 +135,7 @@ def store_image(media_dir: Path, data: bytes, alt: str, decorative: bool) -> Sto
         raise UploadError("wrong_type")
     if not decorative and not alt:
         raise UploadError("alt_required")
-    name = _write(media_dir, data, extension)
+    name = media.put(data, extension)
     text = "decorative" if decorative else alt.replace("[", "(").replace("]", ")")
     return StoredImage(name, f"/media/{name}", f"![{text}](/media/{name})")
 
@@ -187,7 +203,7 @@ def check_description(description: str) -> str:
     return text
 
 
-def store_attachment(media_dir: Path, data: bytes, filename: str, description: str) -> StoredAttachment:
+def store_attachment(media: MediaStore, data: bytes, filename: str, description: str) -> StoredAttachment:
     """Validate and store an attachment; returns the Markdown link to paste into the article."""
     if not data:
         raise UploadError("empty")
@@ -197,6 +213,6 @@ def store_attachment(media_dir: Path, data: bytes, filename: str, description: s
     if extension is None:
         raise UploadError("wrong_type")
     text = check_description(description)
-    name = _write(media_dir, data, extension)
+    name = media.put(data, extension)
     kind, size = extension.upper(), human_size(len(data))
     return StoredAttachment(name, f"/media/{name}", f"[{text} ({kind}, {size})](/media/{name})", kind, size)

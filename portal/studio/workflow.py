@@ -21,7 +21,7 @@ from portal.kb.models import (
     Revision,
 )
 from portal.kb.service import content_hash, get_article
-from portal.studio.segment_states import REVIEWED, alignment_is_current, unresolved_segments
+from portal.studio.segment_states import REVIEWED, Alignment
 
 
 class ReviewState(StrEnum):
@@ -133,11 +133,11 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
         raise WorkflowError("not_approved")
     if lint_errors:
         raise WorkflowError("lint_errors")
-    aligned = version.segment_states if version.lang != version.article.source_lang else None
-    if aligned:
-        if unresolved_segments(version):
+    aligned = Alignment.of(version) if version.lang != version.article.source_lang else None
+    if aligned is not None:
+        if aligned.unresolved:
             raise WorkflowError("unreviewed_segments")
-        if not alignment_is_current(version):
+        if not aligned.is_current(version.article.source):
             raise WorkflowError("source_changed")
     last = latest(version)
     version.title, version.summary, version.body = last.title, last.summary, last.body
@@ -145,7 +145,7 @@ def publish(version: ArticleVersion, lint_errors: list) -> Revision:
     version.current_revision = last.number
     if version.lang == version.article.source_lang:
         version.kind = KIND_SOURCE
-    elif aligned and REVIEWED in aligned.get("states", []):
+    elif aligned is not None and REVIEWED in aligned.states:
         engine = version.produced_by if "/" in (version.produced_by or "") else ""
         version.kind = KIND_MACHINE_REVIEWED
         version.produced_by = " · ".join(part for part in (engine, last.author) if part)[:200]

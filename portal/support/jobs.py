@@ -5,8 +5,7 @@ from flask import current_app
 
 from portal.accounts.models import User
 from portal.db import db
-from portal.jobs import enqueue, register
-from portal.services import services
+from portal.jobs import JobContext, enqueue, register
 from portal.support.models import CUSTOMER, Message
 from portal.support.service import apply_triage
 from portal.translation.service import NoEngine
@@ -30,13 +29,13 @@ def queue_processing(session, message: Message) -> None:
 
 
 @register(PROCESS_MESSAGE)
-def process_customer_message(payload: dict) -> dict:
+def process_customer_message(payload: dict, job: JobContext) -> dict:
     """Translate a customer's message into every desk language; re-triage with English."""
 
-    message = db.session.get(Message, payload["message_id"])
+    message = job.session.get(Message, payload["message_id"])
     if message is None or message.author_kind != CUSTOMER:
         return {"skipped": "no such customer message"}
-    service = services().translation
+    service = job.services.translation
     translations = dict(message.translations or {})
     missing = []
     for lang in sorted(desk_languages() - {message.lang} - set(translations)):
@@ -46,7 +45,7 @@ def process_customer_message(payload: dict) -> dict:
             continue
         try:
             paragraphs = message.body.split("\n")
-            translated = service.translate_texts(db.session, paragraphs, message.lang, lang)
+            translated = service.translate_texts(job.session, paragraphs, message.lang, lang)
         except NoEngine:
             missing.append(lang)
             continue
@@ -55,6 +54,5 @@ def process_customer_message(payload: dict) -> dict:
     ticket = message.ticket
     if message.id == ticket.messages[0].id:
         english = translations.get("en", {}).get("text") if message.lang != "en" else message.body
-        apply_triage(ticket, message.body, message.lang, english, current_app.config["SETTINGS"].sla_hours or None)
-    db.session.commit()
+        apply_triage(ticket, message.body, message.lang, english, job.settings.sla_hours or None)
     return {"translated": sorted(translations), "no_engine": missing}

@@ -13,15 +13,15 @@ import smtplib
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Protocol
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from portal.db import db
 from portal.i18n import to_babel_locale
-from portal.jobs import enqueue, register
+from portal.jobs import JobContext, enqueue, register
 from portal.support import tokens
 from portal.support.models import Message, Ticket, TicketEvent
 
@@ -53,6 +53,28 @@ def status_url(ticket: Ticket) -> str:
     return f"{settings.public_url.rstrip('/')}/{ticket.language}/tickets/{token}"
 
 
+class Mailer(Protocol):
+    """Sends e-mail (the ``mail`` service)."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpMailer:
+    """Through the configured SMTP server (``PORTAL_SMTP_HOST``/``_PORT``)."""
+
+    def __init__(self, host: str, port: int, timeout: float = 30) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+
+    def send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
+def build_mailer(settings) -> Mailer | None:
+    """The mail service's factory: None without an SMTP host."""
+    return SmtpMailer(settings.smtp_host, settings.smtp_port) if settings.smtp_host else None
+
+
 def render_email(ticket: Ticket, event: str, message: Message | None) -> EmailMessage:
     """The email for ``event``, in the customer's language."""
     settings = current_app.config["SETTINGS"]
@@ -78,19 +100,16 @@ def render_email(ticket: Ticket, event: str, message: Message | None) -> EmailMe
 
 
 @register("send_ticket_email")
-def send_ticket_email(payload: dict) -> dict:
-    settings = current_app.config["SETTINGS"]
-    ticket = db.session.get(Ticket, payload["ticket_id"])
+def send_ticket_email(payload: dict, job: JobContext) -> dict:
+    ticket = job.session.get(Ticket, payload["ticket_id"])
     if ticket is None or not ticket.customer_email:
         return {"skipped": "no ticket or no email"}
-    if not settings.smtp_host:
+    mailer = job.services.mail
+    if mailer is None:
         return {"skipped": "SMTP_HOST is not configured"}
-    message = db.session.get(Message, payload["message_id"]) if payload.get("message_id") else None
-    email = render_email(ticket, payload["event"], message)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        smtp.send_message(email)
+    message = job.session.get(Message, payload["message_id"]) if payload.get("message_id") else None
+    mailer.send(render_email(ticket, payload["event"], message))
     ticket.events.append(_delivered("email", payload["event"]))
-    db.session.commit()
     return {"sent": True}
 
 
@@ -128,12 +147,12 @@ def sign(secret: str, body: bytes) -> str:
 
 
 @register("send_webhook")
-def send_webhook(payload: dict) -> dict:
-    settings = current_app.config["SETTINGS"]
-    ticket = db.session.get(Ticket, payload["ticket_id"])
+def send_webhook(payload: dict, job: JobContext) -> dict:
+    settings = job.settings
+    ticket = job.session.get(Ticket, payload["ticket_id"])
     if ticket is None or not settings.webhook_url:
         return {"skipped": "no ticket or no webhook configured"}
-    message = db.session.get(Message, payload["message_id"]) if payload.get("message_id") else None
+    message = job.session.get(Message, payload["message_id"]) if payload.get("message_id") else None
     body = webhook_body(ticket, payload["event"], message)
     request = urllib.request.Request(settings.webhook_url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "helpdesk-portal",
@@ -143,5 +162,4 @@ def send_webhook(payload: dict) -> dict:
     if not 200 <= status < 300:
         raise RuntimeError(f"webhook answered HTTP {status}")
     ticket.events.append(_delivered("webhook", payload["event"]))
-    db.session.commit()
     return {"status": status}

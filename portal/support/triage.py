@@ -3,10 +3,10 @@
 An aid for human agents, never an automatic reply: the result is shown with its reasons and
 sets a ticket's priority and due time. Standard library only, no network, no models; a
 typical message takes a fraction of a millisecond (only the first ``MAX_CHARS`` characters
-are read). The lexicons below were written for this project.
+are read). The lexicons (`triage_words.toml`, beside this module) were written for this project.
 
 Cues. Text is normalised (NFKC, casefold, controls dropped, combining marks removed so
-"sesión" = "sesion" and "ё" = "е", Arabic letter variants folded). ``_CUES`` holds phrases
+"sesión" = "sesion" and "ё" = "е", Arabic letter variants folded). The cues hold phrases
 per language in six categories: security, legal, money, access, time (pressure), outage.
 The original text is matched with the cues of ``lang``, of English and of the languages its
 script implies (all of them for an unsupported ``lang``); ``english_text`` with the English
@@ -40,10 +40,12 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 
 __all__ = ["DEFAULT_SLA_HOURS", "MAX_CHARS", "PRIORITY_ORDER", "Triage", "Urgency", "due_in", "triage"]
 
@@ -63,149 +65,20 @@ DEFAULT_SLA_HOURS: dict[str, float] = {Urgency.URGENT: 2.0, Urgency.HIGH: 8.0, U
 MAX_CHARS = 20_000
 _LEVELS = tuple(Urgency)
 
+#: The word lists (urgency cues per language, sentiment words): data, not code.
+WORDS_FILE = Path(__file__).with_name("triage_words.toml")
+with WORDS_FILE.open("rb") as _words_file:
+    _WORDS = tomllib.load(_words_file)
 # "category: cue | cue; category: ..." (line breaks count as spaces); calm = negated urgency.
-_CUES: dict[str, str] = {
-    "en": """calm: not/isn't/nothing urgent | not an emergency | no rush/hurry | not in a hurry |
-no need to hurry | whenever you can | low priority | not a priority; time: urgent~ | urgency | asap |
-a.s.a.p | immediately | right away/now | emergency | as soon as possible | time sensitive | deadline |
-hurry | critical; money: charged/billed/paid (me) twice | double charge~d | duplicate charge/payment |
-overcharg~ed | charged again | wrong amount | refund now | still no refund | where is my refund |
-(my) money back; access: can't/cannot/cant log/sign in | can't/cannot/cant login | unable to log/sign in |
-unable to login | can not log in | locked out | can't/cannot access my account | lost access |
-account suspended/locked/disabled/blocked | won't let me log in | can't get into my account;
-security: hacked/hack/hacking/hackers | fraud~ulent | defraud~ed | unauthori~zed | data breach |
-breached | stolen | phishing | identity theft | scam~ | compromised | suspicious login/activity;
-legal: lawyer | attorney | legal action | sue/sued/suing | lawsuit | court | chargeback | small claims |
-consumer protection | ombudsman | regulator | police | report you to;
-outage: production/prod/site/website/service/server (is) down | app/everything is down | outage |
-nothing works | nothing is working | 500 error | internal server error | service unavailable""",
-    "es": """calm: no es urgente | nada urgente | sin prisa | no hay/corre prisa | cuando puedan;
-time: urgent~e | urgencia | cuanto antes | lo antes posible | inmediatamente | de inmediato | ya mismo |
-emergencia | fecha límite; money: cobr~ado dos veces | cobr~ado doble | doble cobro |
-cargo/cobro duplicado | pagué dos veces | reembolso ya | devuelvan mi dinero;
-access: no puedo iniciar sesión | no puedo entrar/acceder | cuenta bloqueada; security: hacke~ado |
-pirate~ado | fraude | fraudulent~o | estafa | robo de identidad | robaron mi cuenta | no autoriz~ado;
-legal: abogad~o | demanda | acción/acciones legal | denuncia | contracargo | tribunal;
-outage: no funciona nada | servicio/sitio caído | página caída | caída del servicio""",
-    "fr": """calm: pas urgent | rien d'urgent | pas press~é | rien ne presse | quand vous pourrez;
-time: urgent~ | urgence | au plus vite | dès que possible | immédiatement | tout de suite | date limite;
-money: débit~é/prélev~é/factur~é deux fois | double prélèvement/débit | payé deux fois |
-rembours~ez immédiatement; access: impossible de me connecter | je n'arrive pas à me connecter |
-je ne peux pas/plus me connecter | compte bloqué | impossible d'accéder; security: pirat~é | fraude |
-frauduleu~x | arnaque | escroquer~ie | non autoris~é | vol d'identité | usurpation; legal: avocat |
-poursuites judiciaires | action en justice | porter/déposer plainte | tribunal | mise en demeure;
-outage: site/service en panne | panne générale | hors service""",
-    "de": """calm: nicht dringend | keine Eile | eilt nicht | kein Notfall; time: dringend~ | sofort~ |
-umgehend | schnellstmöglich | so schnell wie möglich | Notfall | Frist;
-money: doppelt/zweimal abgebucht/belastet/berechnet/bezahlt | doppelte Abbuchung | Geld zurück;
-access: kann mich nicht (mehr) anmelden/einloggen | komme nicht (mehr) in mein Konto | Konto gesperrt |
-Login geht nicht | Anmeldung funktioniert nicht; security: gehackt | Hacker | Betrug~ |
-nicht autorisiert | unbefugt~ | Identitätsdiebstahl | Datenleck | Datenpanne; legal: Anwalt |
-Rechtsanwalt | rechtliche Schritte | Klage | verklagen | vor Gericht | Verbraucherzentrale;
-outage: Seite ist down | nicht erreichbar | Ausfall | Server down | Produktion steht""",
-    "pt": """calm: não é urgente | nada urgente | sem pressa | não tem pressa | quando puderem;
-time: urgent~e | urgência | o quanto antes | o mais rápido possível | imediatamente | agora mesmo |
-prazo final; money: cobr~ado/debit~ado duas vezes | cobrança duplicada | cobrança em dobro |
-paguei duas vezes | estorno | reembolso já; access: não consigo entrar/acessar | não consigo fazer login |
-conta bloqueada; security: hacke~ada | invadi~ram | fraude | golpe | não autoriz~ado |
-roubo de identidade | clonad~o; legal: advogad~o | processo judicial | ação judicial | Procon |
-vou processar | entrar na justiça; outage: fora do ar | sistema/servidor caiu | nada funciona""",
-    "it": """calm: non è urgente | niente di urgente | nessuna/senza fretta | non c'è fretta;
-time: urgent~e | urgenza | al più presto | il prima possibile | immediatamente | subito | scadenza;
-money: addebitat~o due volte | doppio addebito | addebito doppio | pagato due volte | rimborso subito;
-access: non riesco ad accedere | non riesco a entrare | non riesco a fare il login | account bloccato;
-security: truff~a | frode | fraudolent~o | hackerat~o | non autorizzat~o | furto d'identità;
-legal: avvocat~o | azione/azioni legale/legali | denuncia | tribunale | causa legale;
-outage: sito non funziona | sito down | servizio non disponibile | non funziona niente | disservizio""",
-    "ru": """calm: не срочно | несрочн~о | не к спеху | не спешу | не горит | без спешки; time: срочн~о |
-немедленно | как можно скорее | прямо сейчас | экстренн~о | дедлайн | крайний срок;
-money: списал~и дважды | списал~и два раза | дважды списал~и | двойн~ое списани~е | верните деньги;
-access: не могу войти/зайти | не получается войти | не удаётся войти | аккаунт заблокирован |
-заблокировали аккаунт; security: взлом~али | мошенни~чество | несанкционированн~ый | украли |
-утечка данных; legal: адвокат | юрист | в суд | судебн~ый | иск | прокуратур~а | Роспотребнадзор;
-outage: сайт не работает | ничего не работает | сервис недоступен | сайт/сервер упал | сбой""",
-    "uk": """calm: не терміново | нетермінов~о | не поспішаю | без поспіху | не горить; time: терміново |
-негайно | якнайшвидше | якомога швидше | прямо зараз | дедлайн; money: списал~и двічі |
-списал~и два рази | двічі списал~и | подвійне списання | поверніть гроші; access: не можу увійти/зайти |
-не вдається увійти | акаунт заблоковано | обліковий запис заблоковано; security: злам~али | шахра~йство |
-несанкціонован~ий | вкрали | витік даних; legal: адвокат | юрист | до суду | в суд | судов~ий | позов;
-outage: сайт не працює | нічого не працює | сервіс недоступний | збій""",
-    "zh": """calm: 不急 | 不着急 | 不紧急 | 不用急 | 不是很急; time: 紧急 | 尽快 | 立刻 | 立即 | 急需 |
-赶紧; money: 扣了两次 | 重复扣款 | 扣款两次 | 被扣两次 | 重复收费 | 多扣; access: 无法登录 | 登录不了 |
-不能登录 | 登不上 | 无法登陆 | 登陆不了 | 账号被锁 | 账户被锁 | 账号被封; security: 被盗 | 盗号 | 被黑 |
-黑客 | 欺诈 | 诈骗 | 未经授权 | 未授权 | 泄露; legal: 律师 | 起诉 | 法院 | 法律行动 | 消协 | 报警;
-outage: 网站打不开 | 宕机 | 服务中断 | 崩溃""",
-    "ja": """calm: 急ぎではありません | 急ぎではない | 急ぎません | 急ぎじゃない | 急いでいません |
-急いでない | お手すきの際; time: 至急 | 緊急 | 今すぐ | 早急 | 急いで | 締め切り | 締切; money: 二重請求 |
-二重に請求 | 二重引き落とし | 二回請求 | 2回請求 | 二重課金 | 2回引き落とされ; access: ログインできない |
-ログインできません | ログイン出来ない | ログイン出来ません | サインインできない | アカウントがロック;
-security: 乗っ取 | 不正アクセス | 不正利用 | 不正請求 | 詐欺 | ハッキング | 情報漏洩 | 盗まれ;
-legal: 弁護士 | 訴訟 | 訴え | 法的措置 | 裁判 | 消費者センター | 警察; outage: サーバーダウン |
-サイトが落ち | 障害""",
-    "ar": """calm: ليس عاجلا | غير عاجل | لا داعي للعجلة | ليس مستعجلا; time: عاجل | بشكل عاجل | فورا |
-حالا | في أقرب وقت | بأسرع وقت | طارئ; money: تم خصم المبلغ مرتين | خصم مرتين | سحب مرتين | خصم مزدوج |
-دفعت مرتين; access: لا أستطيع تسجيل الدخول | لا يمكنني تسجيل الدخول | تعذر تسجيل الدخول | الحساب مقفل |
-تم قفل حسابي; security: احتيال | اختراق | مخترق | سرقة | غير مصرح; legal: محامي | محام | محكمة |
-إجراءات قانونية | دعوى | الشرطة; outage: الموقع لا يعمل | الموقع متوقف | الخدمة متوقفة | عطل""",
-    "he": """calm: לא דחוף | אין לחץ | לא בוער; time: דחוף | בדחיפות | מיד | מייד | בהקדם |
-כמה שיותר מהר | חירום; money: חויבתי פעמיים | חיוב כפול | חייבו אותי פעמיים | חויב פעמיים;
-access: לא מצליח/מצליחה להתחבר/להיכנס | החשבון נחסם | החשבון נעול; security: נפרץ | פרצו | פריצה | הונאה |
-הונאת | נגנב | ללא הרשאה; legal: עורך/עורכת דין | עו"ד | תביעה | בית משפט | אתבע; outage: האתר לא עובד |
-האתר/השרת נפל | שום דבר לא עובד""",
-}
-# Coarse native sentiment ("weight: words"), used only when no English text is available.
-_NATIVE_VALENCE: dict[str, str] = {
-    "es": """2: gracias | genial | excelente | perfecto | resuelto; -3: inaceptable | terrible | pésimo |
-horrible | vergüenza | furios~o; -2: enojad~o | molest~o | hart~o | decepcionad~o | no funciona""",
-    "fr": """2: merci | parfait | excellent | génial | résolu; -3: inacceptable | scandaleu~x | honteu~x |
-furieu~x | horrible | nul; -2: déçu | énervé | en colère | mécontent | ne fonctionne pas | ne marche pas""",
-    "de": """2: danke | super | toll | perfekt | gelöst | hervorragend; -3: inakzeptabel | unverschämt |
-Frechheit | Katastroph~e | skandal~ös | wütend; -2: enttäuscht | verärgert | ärgerlich | schlecht |
-funktioniert nicht""",
-    "pt": """2: obrigad~o | ótimo | perfeito | excelente | resolvido; -3: inaceitável | absurdo |
-péssimo | horrível | vergonha | furios~o; -2: irritad~o | decepcionad~o | chatead~o | não funciona""",
-    "it": """2: grazie | perfetto | ottimo | eccellente | risolto; -3: inaccettabile | vergognos~o |
-pessimo | schifo | furios~o; -2: arrabbiat~o | delus~o | scontent~o | non funziona""",
-    "ru": """2: спасибо | благодарю | отлично | решено; -3: ужасн~о | безобразие | возмутительн~о |
-недопустимо | позор | кошмар; -2: разочарован~ | надоело | бесит | не работает""",
-    "uk": """2: дякую | чудово | відмінно | вирішено; -3: жахлив~о | неприпустимо | обурлив~о | ганьба |
-кошмар; -2: розчарован~ий | набридло | дратує | не працює""",
-    "zh": """2: 谢谢 | 感谢 | 太好了 | 解决了 | 多谢; -3: 无法接受 | 太差 | 垃圾 | 愤怒 | 骗子; -2: 失望 |
-生气 | 不满 | 用不了""",
-    "ja": """2: ありがとう | 助かりました | 解決しました | 感謝; -3: 最悪 | ひどい | 許せない | 酷い;
--2: がっかり | 困って | 不満 | 怒""",
-    "ar": """2: شكرا | ممتاز | رائع; -3: غير مقبول | فظيع | مهزلة; -2: سيء | غاضب | مستاء | محبط |
-لا يعمل""",
-    "he": """2: תודה | מעולה | מצוין | נפתר; -3: שערורייה | מחפיר | לא מקובל | גרוע; -2: כועס | מאוכזב |
-מתוסכל | לא עובד""",
-}
-# English valence, "weight: words"; ~ marks a stem (frustrat~ = frustrated, frustrating).
-_VALENCE = """-3: unacceptable outrageous disgusting disgraceful appalling horrible horrendous awful
-terrible worst furious livid ripoff pathetic incompetent useless nightmare~ hate~ disaster~ ridiculous
-shameful atrocious abysmal scam~ thieves thief stealing liar~ insulting garbage rubbish crap~ sucks fraud~
-shameless outraged infuriat~ horrific dreadful; -2: angry annoyed annoying upset frustrat~ disappoint~ bad
-poor unhappy unfair rude ignored ignoring mad stupid sick fed lied lying misleading dishonest unreliable
-unprofessional ruin~ hopeless helpless irritat~ lousy desperate~ nonsense joke unhelpful sad unusable;
--1.5: broken fail~ crash~ stuck wrong worried worry~ worries afraid scared faulty defective buggy
-inconvenien~ wasted waste~ overcharg~ mistake~ angrily hacked; -1: slow delay~ late waiting complain~
-unfortunately sadly difficult mess~ painful weird strange confus~ expensive hassle~ struggl~ trouble~
-tedious lost missing concerned; -0.4: problem~ issue~ error~ bug~ glitch~; 1: good nice smooth useful;
-1.5: solved resolved fixed glad pleased satisfied recommend~ works; 2: thanks thank~ thx grateful
-appreciat~ great helpful happy love~ loving excellent awesome perfect~ wonderful fantastic amazing
-brilliant kind friendly lifesaver impressive; 3: outstanding superb exceptional delighted thrilled"""
+_CUES: dict[str, str] = _WORDS["cues"]
+_NATIVE_VALENCE: dict[str, str] = _WORDS["native_valence"]
+_VALENCE: str = _WORDS["valence"]
 # Neutral alone, a failure when negated ("doesn't work", "never received", "no response").
-_FAILURE = frozenset("""work worked working load loads loading loaded open opens opening respond
-responds responded responding answer answers answered answering reply replies replied arrive
-arrives arrived receive received receiving get got help helps helped fix sync send sent deliver
-delivered refund refunded connect connects connected log login start starts started accept
-accepted show shows showing response luck access support update""".split())
-_NEGATORS = frozenset("""not no never nobody none nothing neither nor without cannot cant dont
-doesnt didnt isnt wasnt arent werent wont wouldnt havent hasnt hadnt couldnt shouldnt aint""".split())
-_INTENSIFIERS = frozenset("""very extremely so really super totally completely absolutely
-incredibly too highly seriously utterly truly deeply such""".split())
-_DOWNTONERS = frozenset("slightly somewhat bit little fairly kinda".split())
-_ACRONYMS = frozenset("""faq url pdf api sms usa eu vpn ios pin ceo html csv json ssl dns ftp gps
-usb cpu iban vat gdpr eta asap nda sso mfa otp www http https utc pst est aws cet faqs urls""".split())
+_FAILURE = frozenset(_WORDS["failure"].split())
+_NEGATORS = frozenset(_WORDS["negators"].split())
+_INTENSIFIERS = frozenset(_WORDS["intensifiers"].split())
+_DOWNTONERS = frozenset(_WORDS["downtoners"].split())
+_ACRONYMS = frozenset(_WORDS["acronyms"].split())
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]")
 _SCRIPT_LANGS = ((re.compile(r"[\u0400-\u04ff]"), ("ru", "uk")),

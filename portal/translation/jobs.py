@@ -10,8 +10,7 @@ import time
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from portal.db import db
-from portal.jobs import enqueue, register
+from portal.jobs import JobContext, enqueue, register
 from portal.jobs.hooks import run_hooks
 from portal.kb.models import HUMAN_KINDS, KIND_MACHINE, STATUS_PUBLISHED, Article
 from portal.kb.service import save_version
@@ -64,8 +63,8 @@ def after_articles_changed(session: Session, articles: dict[Article, set[str]], 
 
 
 @register(TRANSLATE_ARTICLE)
-def translate_article(payload: dict) -> dict:
-    session = db.session
+def translate_article(payload: dict, job: JobContext) -> dict:
+    session = job.session
     article = session.get(Article, payload["article_id"])
     if article is None or article.source is None:
         return {"skipped": "article gone"}
@@ -74,7 +73,7 @@ def translate_article(payload: dict) -> dict:
     if _human_owned(existing):
         return {"skipped": "human translation exists"}
     source = article.source
-    service = services().translation
+    service = job.services.translation
     src = article.source_lang
     try:
         document = service.translate_markdown(session, source.body, src, lang)
@@ -104,7 +103,6 @@ def translate_article(payload: dict) -> dict:
 
     # The index job commits with the translation: never a machine translation nobody can find.
     run_hooks("article_version_changed", session, article_id=article.id, lang=lang)
-    session.commit()
     return {"lang": lang, "engine": document.engine, "untranslated_blocks": document.untranslated_blocks}
 
 
@@ -119,17 +117,16 @@ def _human_owned(version) -> bool:
 
 
 @register("translate_query")
-def translate_query_job(payload: dict) -> dict:
+def translate_query_job(payload: dict, job: JobContext) -> dict:
     """Fill the memory with a search query's translation (heavy engines, in the worker)."""
 
-    result = services().translation.translate_query(db.session, payload["text"], payload["src"], payload["tgt"])
+    result = job.services.translation.translate_query(job.session, payload["text"], payload["src"], payload["tgt"])
     return {"translated": result is not None}
 
 
 @register("translate_segments")
-def translate_segments_job(payload: dict) -> dict:
-    services().translation.translate_texts(db.session, payload["texts"], payload["src"], payload["tgt"])
-    db.session.commit()
+def translate_segments_job(payload: dict, job: JobContext) -> dict:
+    job.services.translation.translate_texts(job.session, payload["texts"], payload["src"], payload["tgt"])
     return {"segments": len(payload["texts"])}
 
 

@@ -15,9 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts import User, has_role, role_required
-from portal.db import db, utcnow
-from portal.jobs import failed_jobs
-from portal.jobs.models import FAILED, QUEUED, Job
+from portal.db import db
+from portal.jobs import failed_jobs, retry_failed
+from portal.jobs.models import QUEUED, Job
 from portal.search import SearchQuery
 from portal.services import services
 from portal.support import actions
@@ -194,9 +194,6 @@ def jobs():
 @bp.post("/jobs/<int:job_id>/retry")
 @role_required("admin")
 def retry_job(job_id: int):
-    job = db.session.get(Job, job_id)
-    if job is None or job.status != FAILED:
+    if not retry_failed(db.session, job_id):
         abort(404)
-    job.status, job.attempts, job.run_at = QUEUED, 0, utcnow()
-    db.session.commit()
     return redirect(url_for("desk.jobs"), code=303)

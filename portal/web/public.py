@@ -63,7 +63,7 @@ def media(name: str):
         abort(404)
     extension = name.rsplit(".", 1)[1]
     image = extension in IMAGE_TYPES
-    response = send_from_directory(_settings().data_dir / "media", name, as_attachment=not image,
+    response = send_from_directory(services().media.directory, name, as_attachment=not image,
                                    max_age=365 * 24 * 3600)
     response.headers["Content-Type"] = MEDIA_TYPES[extension]  # as is: werkzeug would add a 2nd charset
     response.headers["X-Content-Type-Options"] = "nosniff"

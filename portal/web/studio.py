@@ -17,6 +17,7 @@ from portal.kb import service as kb
 from portal.kb.markdown import render
 from portal.kb.models import KIND_MACHINE, STATUS_PUBLISHED, Article, Category
 from portal.publishing import publish_now, schedule_publication, unpublish_now
+from portal.services import services
 from portal.studio import actions, workflow
 from portal.studio.uploads import ATTACHMENT_MAX_BYTES, MAX_BYTES, UploadError, store_attachment, store_image
 from portal.web.guard import parse_count
@@ -241,10 +242,10 @@ def upload_image(slug: str, lang: str):
 
 
 def _upload_result(article, version, kind: str, messages: dict, store):
-    """Store an upload with ``store(media_dir)``; the result page, or its error in ``messages``."""
+    """Store an upload with ``store(media_store)``; the result page, or its error in ``messages``."""
 
     try:
-        stored = store(current_app.config["SETTINGS"].data_dir / "media")
+        stored = store(services().media)
     except UploadError as exc:
         return render_template("studio/upload_result.html", article=article, version=version, kind=kind,
                                error=messages[exc.code]), 413 if exc.code == "too_large" else 400

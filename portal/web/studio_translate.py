@@ -15,15 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import role_required
 from portal.db import db
-from portal.jobs import enqueue
-from portal.jobs.batches import batch_progress, create_batch
+from portal.jobs.batches import batch_progress
 from portal.kb import service as kb
 from portal.kb.models import Article, Category
 from portal.services import services
-from portal.studio import segment_states, workflow
+from portal.studio import actions, segment_states, workflow
 from portal.studio import segments as seg
-from portal.translation import memory
-from portal.translation.jobs import schedule_pretranslation
 from portal.web.guard import parse_count
 from portal.web.lang import install_staff_language
 
@@ -65,8 +62,8 @@ def segments(slug: str, lang: str):
     if request.method == "POST":
         submitted = _submitted(request.form)
         try:
-            result = seg.save_segments(db.session, article, lang, submitted, current_user.email,
-                                       request.form.get("base_revision", type=parse_count) or 0)
+            result = actions.save_translation(db.session, article, lang, submitted, current_user.email,
+                                              request.form.get("base_revision", type=parse_count) or 0)
         except workflow.EditConflict as exc:
             db.session.rollback()
             problem, status = {"code": "edit_conflict", "number": exc.latest.number, "author": exc.latest.author}, 409
@@ -74,7 +71,6 @@ def segments(slug: str, lang: str):
             db.session.rollback()
             problem, status = {"code": exc.code}, 400
         else:
-            db.session.commit()
             return redirect(url_for("studio_translate.segments", slug=slug, lang=lang, saved=result.revision_number,
                                     stored=result.stored_in_memory), code=303)
     try:
@@ -86,7 +82,7 @@ def segments(slug: str, lang: str):
         for row in rows:  # nothing typed is lost when saving was refused
             if row.hash in submitted:
                 row.text = submitted[row.hash][0]
-    pending = _request_suggestions(article, lang, rows) if request.method == "GET" else False
+    pending = actions.request_suggestions(db.session, article, lang, rows) if request.method == "GET" else False
     version = article.version(lang)
     last = workflow.latest(version) if version is not None else None
     base_revision = (
@@ -106,20 +102,6 @@ def _counts(rows: list[seg.Segment]) -> dict[str, int]:
     return counts
 
 
-def _request_suggestions(article: Article, lang: str, rows: list[seg.Segment]) -> bool:
-    """Ask the worker for machine suggestions of untranslated segments; True if asked."""
-
-    texts = seg.needs_suggestions(rows)
-    if not texts or services().translation.engine_for(article.source_lang, lang) is None:
-        return False
-    digest = memory.source_hash("\n".join(texts))
-    enqueue(db.session, "translate_segments", {"texts": [memory.normalise(t) for t in texts],
-                                               "src": article.source_lang, "tgt": lang},
-            dedupe_key=f"translate_segments:{article.source_lang}:{lang}:{digest}")
-    db.session.commit()
-    return True
-
-
 @bp.get("/articles/<slug>/translations")
 @role_required("writer")
 def translations(slug: str):
@@ -133,7 +115,7 @@ def translations(slug: str):
         drafting = version is not None and workflow.has_draft(version)
         rows.append({"lang": lang, "version": version,
                      "engine": service.engine_for(article.source_lang, lang) if lang != article.source_lang else None,
-                     "has_draft": drafting, "draft_states": bool(drafting and version.segment_states),
+                     "has_draft": drafting, "draft_states": bool(drafting and segment_states.Alignment.of(version)),
                      "unresolved": segment_states.unresolved_segments(version) if version is not None else 0})
     batch_id = request.args.get("batch", type=parse_count)
     progress = batch_progress(db.session, batch_id) if batch_id is not None else None
@@ -146,11 +128,8 @@ def machine_translate_article(slug: str):
     """Queue machine translation into every language that has none; progress on the panel."""
 
     article = _article(slug)
-    languages = current_app.config["SETTINGS"].languages
-    jobs = schedule_pretranslation(db.session, article, services().translation, languages)
-    batch = create_batch(db.session, article.slug, jobs, current_user.email) if jobs else None
-    db.session.commit()
-    return redirect(url_for("studio_translate.translations", slug=slug, queued=len(jobs),
+    batch = actions.machine_translate(db.session, [article], article.slug, current_user.email)
+    return redirect(url_for("studio_translate.translations", slug=slug, queued=len(batch.job_ids) if batch else 0,
                             batch=batch.id if batch else None), code=303)
 
 
@@ -162,12 +141,11 @@ def machine_translate_category(slug: str):
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
         abort(404)
-    service, languages = services().translation, current_app.config["SETTINGS"].languages
     articles = db.session.scalars(select(Article).where(Article.category_id == category.id)
                                   .options(selectinload(Article.versions)).order_by(Article.slug)).all()
-    jobs = [job for article in articles for job in schedule_pretranslation(db.session, article, service, languages)]
-    batch = create_batch(db.session, f"category:{slug}", jobs, current_user.email)
-    db.session.commit()
+    batch = actions.machine_translate(db.session, list(articles), f"category:{slug}", current_user.email,
+                                      empty_batch=True)
+    assert batch is not None  # asked for even when empty: the batch page says there was nothing to do
     return redirect(url_for("studio_translate.batch", batch_id=batch.id), code=303)
 
 
