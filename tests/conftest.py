@@ -103,6 +103,27 @@ def statements_run(app):
         event.remove(engine, "before_cursor_execute", listener)
 
 
+class Commits:
+    """Counts the commits of every ORM session inside the block (``with Commits() as commits``)."""
+
+    def __enter__(self):
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
+        self.count = 0
+        event.listen(Session, "after_commit", self._committed)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
+        event.remove(Session, "after_commit", self._committed)
+
+    def _committed(self, session):
+        self.count += 1
+
+
 def counted_views(app, slug: str) -> int:
     """``slug``'s view count once the app's buffered reads are written."""
     from sqlalchemy import select

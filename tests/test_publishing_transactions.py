@@ -7,8 +7,7 @@ import sys
 import textwrap
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from portal.config import PROJECT_ROOT
 from portal.db import db
@@ -20,7 +19,7 @@ from portal.publishing import import_knowledge_base, publish_now, unpublish_now
 from portal.search import SearchQuery, search_service
 from portal.search.jobs import INDEX_ARTICLE
 from portal.studio import workflow
-from tests.conftest import write_article
+from tests.conftest import Commits, write_article
 
 BODY = "Ask the billing team for a quarterly invoice instead of paying by card.\n"
 
@@ -28,21 +27,6 @@ BODY = "Ask the billing team for a quarterly invoice instead of paying by card.\
 @pytest.fixture
 def app(make_app):
     return make_app(embeddings="none")
-
-
-class Commits:
-    """Counts the commits of every ORM session inside the block."""
-
-    def __enter__(self):
-        self.count = 0
-        event.listen(Session, "after_commit", self._committed)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(Session, "after_commit", self._committed)
-
-    def _committed(self, session):
-        self.count += 1
 
 
 def _approved_draft(slug: str = "quarterly-invoices"):

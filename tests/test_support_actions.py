@@ -5,8 +5,7 @@ import re
 from collections import Counter
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from portal.accounts.service import create_user
 from portal.db import db
@@ -15,6 +14,7 @@ from portal.support import actions
 from portal.support.jobs import PROCESS_MESSAGE
 from portal.support.models import OPEN, SOLVED, WAITING, Ticket
 from portal.support.service import NewTicket, ValidationFailed
+from tests.conftest import Commits
 from tests.support.web import csrf
 
 MESSAGE = "I was charged twice for my subscription this month."
@@ -24,21 +24,6 @@ MESSAGE = "I was charged twice for my subscription this month."
 def app(make_app):
     return make_app(languages=("en", "es"), translation_engines=(), embeddings="none",
                     webhook_url="http://127.0.0.1:9/hook", rate_limit_public_writes="1000 per minute")
-
-
-class Commits:
-    """Counts the commits of every ORM session inside the block."""
-
-    def __enter__(self):
-        self.count = 0
-        event.listen(Session, "after_commit", self._committed)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(Session, "after_commit", self._committed)
-
-    def _committed(self, session):
-        self.count += 1
 
 
 def _jobs() -> Counter[str]:
