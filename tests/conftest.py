@@ -24,7 +24,8 @@ SHIPPED_KB = PROJECT_ROOT / "kb_articles"
 EMBEDDINGS_CACHE = PROJECT_ROOT / ".cache" / "embeddings-tests.sqlite3"
 
 
-def _make_app(data_dir: Path, **overrides):
+def app_on(data_dir: Path, **overrides):
+    """A portal on ``data_dir`` (already migrated, or to be), settings as for every test plus ``overrides``."""
     settings = {"data_dir": data_dir, "search_index_dir": data_dir / "index", "testing": True,
                 "embeddings_cache": EMBEDDINGS_CACHE}
     settings.update(overrides)
@@ -36,7 +37,7 @@ def migrated_db_template(tmp_path_factory) -> Path:
     from flask_migrate import upgrade
 
     data_dir = tmp_path_factory.mktemp("template")
-    app = _make_app(data_dir)
+    app = app_on(data_dir)
     with app.app_context():
         from sqlalchemy import text
 
@@ -60,7 +61,7 @@ def make_app(tmp_path, migrated_db_template):
         data_dir = tmp_path / f"data{counter['n']}"
         data_dir.mkdir()
         shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-        return _make_app(data_dir, **overrides)
+        return app_on(data_dir, **overrides)
 
     return factory
 

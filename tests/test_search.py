@@ -35,11 +35,11 @@ def search_app(request, tmp_path_factory, migrated_db_template):
     """Every search test runs with semantic retrieval on and with PORTAL_EMBEDDINGS=none."""
     import shutil
 
-    from tests.conftest import _make_app
+    from tests.conftest import app_on
 
     data_dir = tmp_path_factory.mktemp("search")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = _make_app(data_dir, languages=LANGS, translation_engines=(), embeddings=request.param)
+    app = app_on(data_dir, languages=LANGS, translation_engines=(), embeddings=request.param)
     with app.app_context():
         for directory in (SHIPPED_KB, extra_articles(data_dir / "extra")):
             report, _ = import_knowledge_base(db.session, directory)

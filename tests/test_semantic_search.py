@@ -29,11 +29,11 @@ def semantic_app(tmp_path_factory, migrated_db_template):
     """The shipped knowledge base (en, es, ar), no translation engine, vectors made by the worker."""
     import shutil
 
-    from tests.conftest import _make_app
+    from tests.conftest import app_on
 
     data_dir = tmp_path_factory.mktemp("semantic")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = _make_app(data_dir, translation_engines=())
+    app = app_on(data_dir, translation_engines=())
     with app.app_context():
         report, _ = import_knowledge_base(db.session, SHIPPED_KB)
         assert not report.errors

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import SHIPPED_KB, _make_app, write_article
+from tests.conftest import SHIPPED_KB, app_on, write_article
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -66,7 +66,7 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
     data_dir = tmp_path_factory.mktemp("live")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
     host, port, _ = mail_server
-    app = _make_app(data_dir, translation_engines=("bergamot",), smtp_host=host, smtp_port=port,
+    app = app_on(data_dir, translation_engines=("bergamot",), smtp_host=host, smtp_port=port,
                     rate_limit_public_writes="1000 per minute", rate_limit_login="1000 per minute")
     extra = data_dir / "extra-kb"
     write_article(

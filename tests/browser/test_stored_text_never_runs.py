@@ -27,11 +27,11 @@ def hostile_portal(tmp_path_factory, migrated_db_template):
     import shutil
 
     from portal.publishing import import_knowledge_base
-    from tests.conftest import _make_app
+    from tests.conftest import app_on
 
     data_dir = tmp_path_factory.mktemp("xss")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = _make_app(data_dir, embeddings="none", translation_engines=(), rate_limit_public_writes="1000 per minute",
+    app = app_on(data_dir, embeddings="none", translation_engines=(), rate_limit_public_writes="1000 per minute",
                     testing=False)
     kb = data_dir / "kb"
     body = (f"## Steps {PAYLOAD}\n\n{PAYLOAD}\n\n[click me](javascript:window.__xss=1)\n\n"
