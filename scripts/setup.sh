@@ -10,8 +10,10 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 VNU_VERSION=26.9.27
 VNU_SHA256=5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
-# fonts: real glyphs for ar, he, ja, zh-Hans in browser screenshots; wrk: bench/pages.py.
-DEBIAN_PACKAGES=(chromium postgresql redis-server fonts-noto-core fonts-noto-cjk wrk)
+# fonts: real glyphs for ar, he, ja, zh-Hans in browser screenshots; wrk: bench/pages.py;
+# xvfb, at-spi2-core, dbus and the AT-SPI bindings: the accessibility-tree tests (what Orca reads).
+DEBIAN_PACKAGES=(chromium postgresql redis-server fonts-noto-core fonts-noto-cjk wrk
+                 xvfb xauth dbus at-spi2-core python3-pyatspi gir1.2-atspi-2.0 python3-gi)
 command -v java >/dev/null 2>&1 || DEBIAN_PACKAGES+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(nodejs npm)
 command -v "$PYTHON" >/dev/null 2>&1 || DEBIAN_PACKAGES+=(python3 python3-venv)
