@@ -91,6 +91,7 @@ class _Link:
     href: str
     autolink: bool
     line: int
+    end: int = 0  # offset in the block's text just after the link (what follows it says more)
 
 
 @dataclass
@@ -111,6 +112,8 @@ class Inline:
     line_starts: list[int] = field(default_factory=list)  # offsets in text where a new line begins
     code_chars: int = 0
     in_quote: bool = False
+    in_list: bool = False  # a paragraph of a list item
+    header_cell: bool = False  # a cell of a table's header row
     links: list[_Link] = field(default_factory=list)
     images: list[_Image] = field(default_factory=list)
     loose_text: list[tuple[str, int]] = field(default_factory=list)  # text outside links, with its line
@@ -145,8 +148,9 @@ def is_decorative(image: _Image) -> bool:
     return image.alt.strip().lower() == "decorative" or image.title.strip().lower() == "decorative"
 
 
-def _build_inline(token, kind: str, line: int, in_quote: bool) -> Inline:
-    block = Inline(kind=kind, line=line, in_quote=in_quote)
+def _build_inline(token, kind: str, line: int, in_quote: bool, in_list: bool = False,
+                  header_cell: bool = False) -> Inline:
+    block = Inline(kind=kind, line=line, in_quote=in_quote, in_list=in_list, header_cell=header_cell)
     parts: list[str] = []
     length = 0
     current = line
@@ -187,6 +191,7 @@ def _build_inline(token, kind: str, line: int, in_quote: bool) -> Inline:
             link_parts = []
         elif kind_ == "link_close" and link is not None:
             link.text = "".join(link_parts)
+            link.end = length
             block.links.append(link)
             link = None
     block.text = "".join(parts)
@@ -198,6 +203,7 @@ def parse(body: str):
     tokens = _MD.parse(body)
     blocks: list[Inline] = []
     quote_depth = 0
+    list_depth = 0
     last_line = 1
     for i, token in enumerate(tokens):
         if token.map:
@@ -206,13 +212,18 @@ def parse(body: str):
             quote_depth += 1
         elif token.type == "blockquote_close":
             quote_depth = max(0, quote_depth - 1)
+        elif token.type == "list_item_open":
+            list_depth += 1
+        elif token.type == "list_item_close":
+            list_depth = max(0, list_depth - 1)
         elif token.type == "inline" and i > 0:
             opener = tokens[i - 1].type
             kind = {"paragraph_open": "paragraph", "heading_open": "heading",
                     "th_open": "cell", "td_open": "cell"}.get(opener)
             if kind:
                 line = token.map[0] + 1 if token.map else last_line
-                blocks.append(_build_inline(token, kind, line, quote_depth > 0))
+                blocks.append(_build_inline(token, kind, line, quote_depth > 0, list_depth > 0 and kind == "paragraph",
+                                            opener == "th_open"))
     return tokens, blocks
 
 

@@ -32,6 +32,23 @@ Rules (rule id, severity):
   says, with confidence >= 0.9, is in another language.
 - ``color-only`` (warning): instructions that identify something by colour
   alone ("the red button", "highlighted in yellow", "el botón rojo", ...).
+- ``link-file-type`` (warning): a link to something that is not a web page (PDF,
+  office documents, archives, audio and video files, by the extension of the path;
+  query and fragment aside) or to a video site (YouTube, Vimeo, ...) whose text does
+  not say what it opens: "PDF", "video", "vídeo", "видео", "動画", ... (the words of
+  every language count in every article). A parenthesis right after the link counts:
+  ``[Form](form.pdf) (PDF, 2 MB)``.
+- ``table-layout`` (warning): a table with only a header row or only one column, which
+  places content rather than holding data. (Empty header rows and raw HTML tables are
+  ``table-header``; Markdown cannot nest tables.)
+- ``emoji-label`` (error): a link, heading, table header cell or list item whose text is
+  only emoji (with ZWJ sequences, skin tones, flags and keycaps) and punctuation.
+- ``all-caps`` (warning): a paragraph or heading with at least 4 words (20 letters) in
+  capitals side by side, in a script with case; acronyms in normal text, lists of
+  acronyms and scripts without case are fine.
+- ``image-text`` (warning): an image that probably shows text: in a heading, with alt
+  text like a paragraph (over 150 characters, or 3 sentences) or starting "Text:", or
+  named like a picture of a quote, banner, table or code (or ``*-text.png``).
 
 Messages are English; each finding also carries its message as a catalog template
 (``N_``-marked, extracted into ``translations/messages.pot``) with ``params``, and
@@ -48,6 +65,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from accessibility.blocks import CODE_PLACEHOLDER, Inline, is_decorative, normalize_body, parse
 from accessibility.colours import COLOUR_ONLY, mentions_colour
@@ -521,6 +539,359 @@ def _rule_colour(blocks: list[Inline], out: list[Finding]) -> None:
                 phrase=phrase))
 
 
+# --------------------------------------------------------------------------- link-file-type
+
+#: Extension -> the kind of file a link opens instead of a web page.
+_FILE_KINDS = {
+    "pdf": "pdf",
+    **dict.fromkeys(("doc", "docx", "odt", "rtf", "epub"), "document"),
+    **dict.fromkeys(("xls", "xlsx", "ods", "csv"), "spreadsheet"),
+    **dict.fromkeys(("ppt", "pptx", "odp"), "presentation"),
+    **dict.fromkeys(("zip", "7z", "rar", "tar", "gz", "tgz"), "archive"),
+    **dict.fromkeys(("mp4", "m4v", "webm", "mov", "avi", "mkv", "wmv", "mpg", "mpeg", "ogv"), "video"),
+    **dict.fromkeys(("mp3", "m4a", "wav", "ogg", "oga", "flac", "aac", "opus"), "audio"),
+}
+_VIDEO_SITES = ("youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com", "dai.ly",
+                "loom.com")
+# Words that tell readers what a link opens, per kind, in the lint's languages. Format names are
+# loanwords almost everywhere ("PDF", "vídeo", "видео"), so every word counts in every article.
+_FORMAT_WORDS = {
+    "pdf": ("pdf",),
+    "document": (
+        "doc", "docx", "odt", "rtf", "epub", "word", "opendocument", "document", "documento", "dokument",
+        "документ", "文档", "文書", "ドキュメント", "ワード", "مستند", "وثيقة", "מסמך", "וורד",
+    ),
+    "spreadsheet": (
+        "xls", "xlsx", "ods", "csv", "excel", "spreadsheet", "hoja de calculo", "hojas de calculo", "tableur",
+        "feuille de calcul", "tabellenkalkulation", "planilha", "foglio di calcolo", "foglio elettronico",
+        "таблиц", "电子表格", "スプレッドシート", "エクセル", "表計算", "جدول بيانات", "إكسل", "גיליון אלקטרוני",
+        "אקסל",
+    ),
+    "presentation": (
+        "ppt", "pptx", "odp", "powerpoint", "presentation", "presentacion", "prasentation", "apresentacao",
+        "presentazione", "slides", "diapositiv", "folien", "презентац", "演示文稿", "幻灯片", "プレゼンテーション",
+        "スライド", "عرض تقديمي", "מצגת",
+    ),
+    "archive": (
+        "zip", "7z", "rar", "tar", "gz", "tgz", "archive", "compressed", "archivo comprimido", "comprimido",
+        "compresse", "archiv", "arquivo compactado", "compactado", "archivio", "архив", "архів", "压缩",
+        "圧縮", "مضغوط", "أرشيف", "ארכיון",
+    ),
+    "video": (
+        "video", "mp4", "m4v", "webm", "mov", "avi", "mkv", "wmv", "mpg", "mpeg", "ogv", "youtube", "vimeo",
+        "film", "filme", "clip", "screencast", "видео", "відео", "ролик", "视频", "影片", "動画", "ビデオ",
+        "فيديو", "וידאו", "וידיאו", "סרטון",
+    ),
+    "audio": (
+        "audio", "mp3", "m4a", "wav", "ogg", "oga", "flac", "aac", "opus", "podcast", "recording", "grabacion",
+        "enregistrement", "aufnahme", "gravacao", "registrazione", "аудио", "аудіо", "запись", "запис", "音频",
+        "录音", "音声", "オーディオ", "صوت", "تسجيل", "אודיו", "הקלטה",
+    ),
+}
+# Letters of the scripts that separate words with spaces (after _fold: lower case, no accents).
+_SPACED_LETTER = "a-z\u00df-\u024f\u0370-\u03ff\u0400-\u052f"
+# Compounds end in it too: "Erklärvideo", "Lernvideo".
+_ANYWHERE_WORDS = frozenset({"video"})
+
+
+def _format_word_pattern(word: str) -> str:
+    word = _fold(word)
+    if word in _ANYWHERE_WORDS or not re.search(f"[{_SPACED_LETTER}]", word):
+        return re.escape(word)  # CJK has no spaces, Arabic and Hebrew prefix articles ("الفيديو")
+    start = f"(?<![{_SPACED_LETTER}])"
+    if len(word) <= 4:  # short names only as whole words: "word" is not in "password"
+        return f"{start}{re.escape(word)}s?(?![{_SPACED_LETTER}])"
+    return start + re.escape(word)  # the start of a word, so "vídeos" and "документа" count
+
+
+_FORMAT_NAMED = {kind: re.compile("|".join(_format_word_pattern(w) for w in words_))
+                 for kind, words_ in _FORMAT_WORDS.items()}
+# "[Refund form](form.pdf) (PDF, 2 MB)": the format right after the link is read with it.
+_AFTER_LINK = re.compile(r"[ \t]*[(\[（]([^()\[\]（）]{1,60})[)\]）]")
+
+
+def _link_target(href: str) -> tuple[str, str, bool] | None:
+    """(kind, format or site, is a site) when ``href`` opens a file or a video site, not a web page."""
+    try:
+        parts = urlsplit(href.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return None  # mailto:, tel:, ...
+    for site in _VIDEO_SITES:
+        if host == site or host.endswith("." + site):
+            return "video", site, True
+    name = unquote(parts.path).rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    kind = _FILE_KINDS.get(extension)
+    return (kind, extension.upper(), False) if kind else None
+
+
+def _rule_file_links(blocks: list[Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        for link in block.links:
+            target = _link_target(link.href)
+            if target is None:
+                continue
+            kind, name, is_site = target
+            text = " ".join(link.text.split())
+            if not text:
+                continue  # link-text says so already
+            label = "" if link.autolink or text == link.href.strip() else _without_urls(text)
+            after = _AFTER_LINK.match(block.text, link.end)
+            if _FORMAT_NAMED[kind].search(_fold(label)) or (after and _FORMAT_NAMED[kind].search(_fold(after[1]))):
+                continue
+            excerpt = _excerpt(f"<{text}>" if link.autolink else f"[{text}]({link.href})")
+            if is_site:
+                out.append(_finding(
+                    "link-file-type", WARNING, link.line, excerpt,
+                    N_("The link “%(text)s” opens a video on %(site)s, but its text does not say so. Add "
+                       "“video” to the link text, e.g. [%(text)s (video, 3 minutes)](…), so people know "
+                       "before they open it."),
+                    text=_excerpt(text), site=name))
+            else:
+                out.append(_finding(
+                    "link-file-type", WARNING, link.line, excerpt,
+                    N_("The link “%(text)s” opens a file (%(format)s), not a page, but its text does not say "
+                       "so. Add the format and size to the link text, e.g. [%(text)s (%(format)s, 2 MB)](…), "
+                       "so people know before they open it."),
+                    text=_excerpt(text), format=name))
+
+
+# --------------------------------------------------------------------------- table-layout
+
+def _rule_layout_tables(tokens, lines: list[str], out: list[Finding]) -> None:
+    for i, token in enumerate(tokens):
+        if token.type != "table_open":
+            continue
+        headers: list[str] = []
+        body_rows = 0
+        in_body = False
+        j = i + 1
+        while j < len(tokens) and tokens[j].type != "table_close":
+            kind = tokens[j].type
+            if kind == "inline" and tokens[j - 1].type == "th_open":
+                headers.append(tokens[j].content.strip())
+            elif kind == "tbody_open":
+                in_body = True
+            elif kind == "tr_open" and in_body:
+                body_rows += 1
+            j += 1
+        if not any(headers):
+            continue  # table-header says so already
+        line = token.map[0] + 1 if token.map else 1
+        excerpt = _excerpt(lines[line - 1] if 0 < line <= len(lines) else "")
+        if not body_rows:
+            out.append(_finding(
+                "table-layout", WARNING, line, excerpt,
+                N_("This table has only a header row, so it only places content side by side. Write the "
+                   "content as paragraphs or a list; use tables only for data, with a header row and rows "
+                   "of data under it.")))
+        elif len(headers) == 1:
+            out.append(_finding(
+                "table-layout", WARNING, line, excerpt,
+                N_("This table has only one column, so it is really a list, and screen readers announce rows "
+                   "and columns that add nothing. Use a list (- item) instead, after a sentence or heading "
+                   "that says what the column header said.")))
+
+
+# --------------------------------------------------------------------------- emoji-label
+
+# Zero-width joiner, text and emoji presentation selectors, combining keycap: parts of one emoji.
+_EMOJI_JOINERS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
+_KEYCAP_BASES = frozenset("0123456789#*")
+# Extended_Pictographic code points whose category is not So/Sk (arrows are Sm, ℹ is Ll, and
+# emoji newer than this Python's Unicode tables are unassigned).
+_PICTOGRAPHIC_RANGES = ((0x2139, 0x2139), (0x2194, 0x2199), (0x25FB, 0x25FE), (0x2934, 0x2935),
+                        (0x1F000, 0x1FAFF), (0x1FC00, 0x1FFFD))
+
+
+def _is_emoji_only(text: str) -> bool:
+    """True when ``text`` has emoji or pictographs and, besides them, only punctuation and spaces.
+
+    Sequences count as emoji: ZWJ sequences, skin tones, flags (regional indicators and tag
+    sequences) and keycaps ("1️⃣").
+    """
+    seen = False
+    for index, ch in enumerate(text or ""):
+        code = ord(ch)
+        if ch in _EMOJI_JOINERS or 0xE0020 <= code <= 0xE007F:  # tags spell out subdivision flags
+            continue
+        category = unicodedata.category(ch)
+        if category in ("So", "Sk") or any(low <= code <= high for low, high in _PICTOGRAPHIC_RANGES):
+            seen = True
+        elif ch in _KEYCAP_BASES and text[index + 1:index + 3].lstrip("\ufe0f").startswith("\u20e3"):
+            seen = True
+        elif category[0] not in "PZ" and category != "Cc":
+            return False
+    return seen
+
+
+def _rule_emoji_labels(blocks: list[Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        for link in block.links:
+            text = " ".join(link.text.split())
+            if not link.autolink and _is_emoji_only(text):
+                out.append(_finding(
+                    "emoji-label", ERROR, link.line, _excerpt(f"[{text}]({link.href})"),
+                    N_("The link text “%(text)s” is only emoji: screen readers read out the emoji's name, "
+                       "which does not say where the link goes. Use words that say where it goes (an emoji "
+                       "may stay beside them)."),
+                    text=_excerpt(text)))
+        if block.links:
+            continue  # an emoji-only block with links has emoji-only (or empty) links, reported above
+        if block.kind == "heading":
+            template = N_("The heading “%(text)s” is only emoji: screen readers read out the emoji's name, "
+                          "which does not say what the section is about. Write the heading in words (an emoji "
+                          "may stay beside them).")
+        elif block.header_cell:
+            template = N_("The column header “%(text)s” is only emoji: screen readers read out the emoji's "
+                          "name with every cell of the column. Name the column in words (an emoji may stay "
+                          "beside them).")
+        elif block.in_list:
+            template = N_("The list item “%(text)s” is only emoji: screen readers read out the emoji's name, "
+                          "which may not say what you mean. Say it in words (an emoji may stay beside them).")
+        else:
+            continue
+        if _is_emoji_only(block.text):
+            text = " ".join(block.text.split())
+            out.append(_finding("emoji-label", ERROR, block.line, _excerpt(text), template, text=_excerpt(text)))
+
+
+# --------------------------------------------------------------------------- all-caps
+
+CAPS_MIN_WORDS = 4
+CAPS_MIN_LETTERS = 20
+_TOKEN = re.compile(r"\S+")
+_LIST_SEPARATORS = frozenset(",;/|·•、")
+# Cherokee letters are capitals (Lu), but Cherokee is written that way: it is not shouting.
+_CHEROKEE = re.compile("[\u13a0-\u13ff\uab70-\uabbf]")
+
+
+def _capitals_span(text: str) -> tuple[int, int] | None:
+    """Span of the first run of words in capitals long enough to be shouting, or None.
+
+    A run is at least CAPS_MIN_WORDS words with two or more capital letters each (one-letter
+    words such as "I" neither break nor count), CAPS_MIN_LETTERS capitals in all, and two of
+    its words side by side, so a list of acronyms ("HTTP, HTTPS, FTP, SFTP") is not one.
+    Words in scripts without case (Arabic, Hebrew, CJK, Thai...) break a run.
+    """
+    if sum(map(str.isupper, text)) < CAPS_MIN_LETTERS:
+        return None  # the common case, much cheaper than the walk below
+    start = end = count = letters = 0
+    joined, separated = False, True
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        capitals = sum(map(str.isupper, token))
+        # A lower-case letter, or one of a script without case, ends the run ("DVD。使用").
+        if (capitals != sum(map(str.isalpha, token)) or CODE_PLACEHOLDER in token or "://" in token
+                or _CHEROKEE.search(token)):
+            if count >= CAPS_MIN_WORDS and letters >= CAPS_MIN_LETTERS and joined:
+                return start, end
+            count = letters = 0
+            joined, separated = False, True
+            continue
+        if capitals < 2:  # numbers, dashes, emoji, "I", "A": part of the run, not words of it
+            separated = separated or token in _LIST_SEPARATORS
+            continue
+        if not count:
+            start = match.start()
+        elif not separated:
+            joined = True
+        count += 1
+        letters += capitals
+        end = match.end()
+        separated = token[-1] in _LIST_SEPARATORS
+    if count >= CAPS_MIN_WORDS and letters >= CAPS_MIN_LETTERS and joined:
+        return start, end
+    return None
+
+
+def _rule_all_caps(blocks: list[Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        if block.kind not in ("paragraph", "heading"):
+            continue
+        span = _capitals_span(block.text)
+        if span:
+            text = _excerpt(block.display(*span))
+            out.append(_finding(
+                "all-caps", WARNING, block.line_at(span[0]), text,
+                N_("“%(text)s” is written in capital letters, which are harder to read, and some screen "
+                   "readers spell them out letter by letter. Write it in normal sentence case; use bold "
+                   "(**…**) for emphasis."),
+                text=text))
+
+
+# --------------------------------------------------------------------------- image-text
+
+MAX_ALT_CHARS = 150  # a CJK character counts twice
+PARAGRAPH_ALT_SENTENCES = 3
+_TEXT_ALT = re.compile(r"^\s*(?:text|texto|texte|testo|текст|文本|文字|テキスト|نص|טקסט)\s*[:：]", re.IGNORECASE)
+# File-name words (folded) that say the picture is of text.
+_TEXT_IMAGE_WORDS = frozenset({
+    "quote", "quotes", "quotation", "cita", "citation", "zitat", "citacao", "citazione", "цитата",
+    "banner", "banners", "bandeau", "баннер", "slogan", "tagline", "eslogan", "lema",
+    "table", "tables", "tabla", "tableau", "tabelle", "tabela", "tabella", "таблица", "таблиця",
+    "code", "codes", "snippet", "codigo", "codice", "код",
+})
+# ... and words that do so only at the end ("welcome-text.png", not "text-editor.png").
+_TEXT_IMAGE_LAST_WORDS = frozenset({"text", "texts", "texto", "texte", "testo", "текст"})
+_NOT_TEXT_CODES = frozenset({"qr", "bar", "zip", "postal", "country"})  # a QR code is not code
+_CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _text_image_name(src: str) -> bool:
+    """True when the image's file name says it is a picture of text (a quote, banner, table, code)."""
+    try:
+        name = unquote(urlsplit(src).path).rsplit("/", 1)[-1]
+    except ValueError:
+        return False
+    name_words = _NAME_WORD.findall(_fold(_CAMEL_CASE.sub(" ", name.rsplit(".", 1)[0])))
+    for index, word in enumerate(name_words):
+        if word in _TEXT_IMAGE_WORDS and not (word.startswith("cod") and index
+                                              and name_words[index - 1] in _NOT_TEXT_CODES):
+            return True
+    return bool(name_words) and name_words[-1] in _TEXT_IMAGE_LAST_WORDS
+
+
+def _rule_images_of_text(blocks: list[Inline], out: list[Finding]) -> None:
+    for block in blocks:
+        for image in block.images:
+            if is_decorative(image):
+                continue
+            alt = " ".join(image.alt.split())
+            excerpt = _excerpt(f"![{image.alt}]({image.src})")
+            if block.kind == "heading":
+                out.append(_finding(
+                    "image-text", WARNING, image.line, excerpt,
+                    N_("Image in a heading: headings should be real text, which people can enlarge, translate "
+                       "and find, and which screen readers list. Write the heading in words and put the image "
+                       "under it (or, if it is only an icon, mark it ![decorative](…)).")))
+            elif len(alt) + cjk_chars(alt) > MAX_ALT_CHARS or len(sentence_spans(alt)) >= PARAGRAPH_ALT_SENTENCES:
+                out.append(_finding(
+                    "image-text", WARNING, image.line, excerpt,
+                    N_("The alt text of this image reads like a paragraph (%(size)s characters), so the image "
+                       "probably shows text. Put that text in the article as real text, which people can "
+                       "enlarge, translate and search, and keep the alt text to a short description."),
+                    size=len(alt)))
+            elif _TEXT_ALT.match(alt):
+                out.append(_finding(
+                    "image-text", WARNING, image.line, excerpt,
+                    N_("The alt text “%(alt)s” says that the image is text. Put that text in the article as "
+                       "real text, which people can enlarge, translate and search; use images only for what "
+                       "words cannot show."),
+                    alt=_excerpt(alt)))
+            elif _text_image_name(image.src):
+                out.append(_finding(
+                    "image-text", WARNING, image.line, excerpt,
+                    N_("The image “%(name)s” is named like a picture of text (a quote, banner, table or code). "
+                       "If it shows text, put the text in the article as real text, which people can enlarge, "
+                       "translate and search; use images only for what words cannot show."),
+                    name=_excerpt(image.src.rsplit("/", 1)[-1])))
+
+
 # --------------------------------------------------------------------------- entry point
 
 def lint_markdown(body: str, lang: str, title: str = "") -> list[Finding]:
@@ -548,6 +919,11 @@ def lint_markdown(body: str, lang: str, title: str = "") -> list[Finding]:
         lambda: _rule_readability(blocks, base, findings),
         lambda: _rule_foreign(blocks, lang_tag, base, findings),
         lambda: _rule_colour(blocks, findings),
+        lambda: _rule_file_links(blocks, findings),
+        lambda: _rule_layout_tables(tokens, lines, findings),
+        lambda: _rule_emoji_labels(blocks, findings),
+        lambda: _rule_all_caps(blocks, findings),
+        lambda: _rule_images_of_text(blocks, findings),
     ]
     for rule in rules:
         try:

@@ -463,6 +463,18 @@ EVERY_MESSAGE_EN = "\n\n".join([
     " ".join([CONVOLUTED_EN] * 3),
     SPANISH_PARAGRAPH,
     "Press the red button.",
+    "See [the form](form.pdf) and [the tour](https://youtu.be/x).",
+    "| Only |\n| --- |\n| a |",
+    "| a | b |\n| --- | --- |",
+    "| ✅ | Plan |\n| --- | --- |\n| x | y |",
+    "[👉](../c/)",
+    "- ❌",
+    "PLEASE DO NOT SWITCH OFF THE DEVICE NOW.",
+    "![" + "A poster with our opening hours and the phone number to call. " * 3 + "](hours.png)",
+    "![Text: Welcome](w.png)",
+    "![Our motto](motto-banner.png)",
+    "## ⚠️",
+    "## ![Welcome](welcome.png)",
 ]) + "\n"
 EVERY_MESSAGE_ZH = (
     "## 步骤\n\n"
@@ -493,7 +505,8 @@ def test_every_message_is_its_template_filled_in_and_in_the_catalog():
                 + lint_markdown(EVERY_MESSAGE_ZH, "zh-Hans", "修改密码"))
     assert set(rules(findings)) == {"image-alt", "multiple-h1", "heading-skip", "link-text", "bare-url",
                                     "table-header", "long-sentence", "long-paragraph", "readability",
-                                    "foreign-language", "color-only"}
+                                    "foreign-language", "color-only", "link-file-type", "table-layout",
+                                    "emoji-label", "all-caps", "image-text"}
     for f in findings:
         assert f.template and f.template % f.params == f.message, f
         assert all(isinstance(value, str) for value in f.params.values())
