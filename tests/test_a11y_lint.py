@@ -70,6 +70,7 @@ def test_clean_article_has_no_findings():
 
 # --------------------------------------------------------------------------- image-alt
 
+@pytest.mark.wcag("1.1.1")
 def test_image_without_alt_text_is_an_error_on_its_line():
     body = "## Steps\n\nOpen the form.\n\n![](form.png)\n"
     findings = lint_markdown(body, "en")
@@ -92,6 +93,7 @@ def test_images_marked_decorative_are_fine(markdown):
     assert only(lint_markdown(f"Intro.\n\n{markdown}\n", "en"), "image-alt") == []
 
 
+@pytest.mark.wcag("1.1.1")
 @pytest.mark.parametrize("alt", ["IMG_1234.png", "screenshot-2024.JPG", "DSC_0042", "image",
                                  "Screenshot", "Imagen", "captura de pantalla", "Bild", "immagine"])
 def test_file_names_and_placeholder_words_are_not_alt_text(alt):
@@ -102,12 +104,14 @@ def test_file_names_and_placeholder_words_are_not_alt_text(alt):
 
 # --------------------------------------------------------------------------- headings
 
+@pytest.mark.wcag("1.3.1")
 def test_level_one_heading_in_the_body_is_an_error():
     findings = lint_markdown("Intro.\n\n# Reset your password\n\nText.\n", "en", "Reset your password")
     assert lines(findings, "multiple-h1") == [3]
     assert "title" in only(findings, "multiple-h1")[0].message
 
 
+@pytest.mark.wcag("1.3.1")
 def test_setext_level_one_heading_is_an_error_too():
     assert lines(lint_markdown("Intro.\n\nBig\n===\n", "en"), "multiple-h1") == [3]
 
@@ -117,6 +121,7 @@ def test_level_two_headings_are_fine():
     assert only(findings, "multiple-h1") == [] and only(findings, "heading-skip") == []
 
 
+@pytest.mark.wcag("1.3.1")
 def test_skipped_heading_level_is_an_error():
     body = "## Section\n\nText.\n\n#### Too deep\n\nText.\n"
     findings = lint_markdown(body, "en")
@@ -124,6 +129,7 @@ def test_skipped_heading_level_is_an_error():
     assert "h2" in only(findings, "heading-skip")[0].message and "h4" in only(findings, "heading-skip")[0].message
 
 
+@pytest.mark.wcag("1.3.1")
 def test_first_heading_deeper_than_h2_is_a_skip():
     assert lines(lint_markdown("Intro.\n\n### Starts at h3\n", "en"), "heading-skip") == [3]
 
@@ -135,6 +141,7 @@ def test_well_nested_headings_are_fine():
 
 # --------------------------------------------------------------------------- link-text
 
+@pytest.mark.wcag("2.4.4")
 @pytest.mark.parametrize("text", [
     "click here", "Click Here", "*here*", "**read more**", "more", "this link", "link",
     "aquí", "AQUI", "haga clic aquí", "leer más", "ici", "Cliquez ici", "en savoir plus",
@@ -148,6 +155,7 @@ def test_non_descriptive_link_text_is_an_error(text):
     assert only(findings, "link-text")[0].severity == ERROR
 
 
+@pytest.mark.wcag("2.4.4")
 def test_empty_link_text_is_an_error():
     assert lines(lint_markdown("Intro.\n\n[](../reset-your-password/)\n", "en"), "link-text") == [3]
 
@@ -184,6 +192,7 @@ def test_descriptive_links_emails_and_urls_in_code_are_fine():
 
 # --------------------------------------------------------------------------- table-header
 
+@pytest.mark.wcag("1.3.1")
 def test_table_with_empty_header_row_is_an_error():
     body = "## Keys\n\n|   |   |\n|---|---|\n| Tab | Next field |\n"
     findings = lint_markdown(body, "en")
@@ -191,6 +200,7 @@ def test_table_with_empty_header_row_is_an_error():
     assert only(findings, "table-header")[0].severity == ERROR
 
 
+@pytest.mark.wcag("1.3.1")
 def test_raw_html_table_is_an_error():
     body = "## Keys\n\n<table><tr><td>Tab</td><td>Next</td></tr></table>\n"
     findings = lint_markdown(body, "en")
@@ -198,6 +208,7 @@ def test_raw_html_table_is_an_error():
     assert "Markdown table" in only(findings, "table-header")[0].message
 
 
+@pytest.mark.wcag("1.3.1")
 def test_pipe_rows_without_a_header_row_are_an_error():
     body = "Intro.\n\n| Tab | Next field |\n| Enter | Open |\n"
     assert lines(lint_markdown(body, "en"), "table-header") == [3]
@@ -284,6 +295,7 @@ def test_easy_body_gets_no_readability_warning():
 
 # --------------------------------------------------------------------------- foreign-language
 
+@pytest.mark.wcag("3.1.2")
 def test_spanish_paragraph_in_an_english_article_is_a_warning():
     body = f"## Reset\n\n{SIMPLE_EN}\n\n{SPANISH_PARAGRAPH}\n"
     findings = only(lint_markdown(body, "en", "Reset your password"), "foreign-language")
@@ -306,6 +318,7 @@ def test_same_language_quotes_short_phrases_and_code_are_not_foreign():
 
 # --------------------------------------------------------------------------- color-only
 
+@pytest.mark.wcag("1.3.3", "1.4.1")
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "Click the red button to continue."),
     ("en", "Then select the green\nlink at the top."),
@@ -383,6 +396,7 @@ def test_a_2000_word_article_is_checked_whole():
 
 # --------------------------------------------------------------------------- the shipped knowledge base
 
+@pytest.mark.wcag("1.1.1", "1.3.1", "2.4.4")
 def test_shipped_knowledge_base_has_no_errors():
     paths = sorted(SHIPPED_KB.glob("*/*.md"))
     assert len(paths) >= 78

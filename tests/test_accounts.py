@@ -169,6 +169,7 @@ def test_has_role_admin_implies_all(session):
 
 # --- sign-in pages -------------------------------------------------------------------
 
+@pytest.mark.wcag("1.3.5", "3.3.2", "3.3.8")
 def test_login_page_has_labels_autocomplete_and_csrf(client):
     page = client.get("/desk/login", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="es" dir="ltr">' in page and "Centro de ayuda" in page
@@ -178,6 +179,7 @@ def test_login_page_has_labels_autocomplete_and_csrf(client):
     assert re.search(r'name="csrf_token" type="hidden" value="[^"]+"', page) and 'role="alert"' not in page
 
 
+@pytest.mark.wcag("3.3.1", "3.3.3", "3.3.7")
 def test_wrong_password_shows_a_localized_error_and_keeps_the_email(app, client):
     make_user(app)
     page = sign_in(client, "Ann@Example.org", WRONG, headers={"Accept-Language": "es"}).get_data(as_text=True)
@@ -280,6 +282,7 @@ def test_role_required(app, client):
 
 # --- sessions and rate limit -----------------------------------------------------------
 
+@pytest.mark.wcag("2.2.1")
 def test_idle_timeout_signs_out(app, client):
     make_user(app)
     sign_in(client)

@@ -73,6 +73,7 @@ def stored(studio) -> list[str]:
     return sorted(p.name for p in media.iterdir()) if media.exists() else []
 
 
+@pytest.mark.wcag("3.3.2")
 def test_editor_has_an_accessible_attach_form_that_works_without_script(writer):
     page = writer.get("/studio/articles/files/en/edit").get_data(as_text=True)
     form = page[page.index('<h2 id="attachments-heading">'):]
@@ -84,6 +85,7 @@ def test_editor_has_an_accessible_attach_form_that_works_without_script(writer):
     assert 'aria-describedby="attachment-description-hint"' in form and 'id="attachment-description-hint"' in form
 
 
+@pytest.mark.wcag("2.4.4")
 @pytest.mark.parametrize("data, name, kind", [
     (PDF, "refunds.pdf", "PDF"),
     (PDF, "no-extension", "PDF"),  # the content decides, not the name
@@ -162,6 +164,7 @@ def test_oversized_file_is_refused_with_413_and_nothing_stored(studio, writer):
     assert snippet(attach(writer, PDF + b"\n" * (ATTACHMENT_MAX_BYTES - len(PDF))))  # exactly the limit is fine
 
 
+@pytest.mark.wcag("2.4.4")
 def test_a_descriptive_link_text_is_required(studio, writer):
     for description in (None, "", "   ", "click here", "Here", "download", "Download!", "link", "this",
                         "Click here.", "aquí", "https://example.org/form.pdf", "www.example.org",

@@ -13,6 +13,7 @@ PATHS = ["/{lang}/", "/{lang}/categories/billing", "/{lang}/articles/charged-twi
          "/{lang}/search?q=zzqx", "/{lang}/nope"]
 
 
+@pytest.mark.wcag("1.3.1", "4.1.2")
 def test_pages_are_valid_html(shipped_app, tmp_path):
     if not VNU_JAR.exists() or not shutil.which("java"):
         pytest.fail("vnu.jar or java missing: run `make test` (scripts/setup.sh fetches vnu-jar)")

@@ -62,6 +62,7 @@ def test_non_canonical_language_casing_redirects(kb_app):
     assert client.get("/xx/").status_code == 404
 
 
+@pytest.mark.wcag("3.1.1")
 @pytest.mark.parametrize("lang, direction", [("en", "ltr"), ("ar", "rtl"), ("he", "rtl"), ("zh-Hans", "ltr")])
 def test_html_lang_and_dir_on_every_page_type(kb_app, lang, direction):
     client = kb_app.test_client()
@@ -77,6 +78,7 @@ def test_article_in_requested_language(kb_app):
     assert "no está disponible" not in html
 
 
+@pytest.mark.wcag("3.1.2")
 def test_missing_translation_shows_original_with_accessible_notice(kb_app):
     response = kb_app.test_client().get("/ar/articles/account")
     assert response.status_code == 200
@@ -103,6 +105,7 @@ def test_drafts_and_unknown_articles_are_not_public(kb_app):
     assert missing.status_code == 404 and '<html lang="es"' in missing.get_data(as_text=True)
 
 
+@pytest.mark.wcag("2.4.5")
 def test_home_lists_categories_and_popular_articles(kb_app):
     client = kb_app.test_client()
     for _ in range(3):
@@ -172,6 +175,7 @@ def test_article_api_reports_translation_availability(kb_app):
     assert client.get("/api/v1/articles/account?lang=xx").get_json()["error"]["code"] == "unknown_language"
 
 
+@pytest.mark.wcag("3.1.2")
 def test_the_api_and_the_page_present_a_machine_translation_alike(kb_app):
     """One presentation: blocks the engine left in the original keep their lang mark in the API's HTML too."""
     from portal.kb.models import KIND_MACHINE

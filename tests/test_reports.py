@@ -280,6 +280,7 @@ def _luminance(colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
+@pytest.mark.wcag("1.4.11")
 @pytest.mark.parametrize("background", ["#ffffff", "#f3f5f8", "#121212", "#1e1e1e"])
 def test_palette_contrast(background):
     for colour in PALETTE:
@@ -287,6 +288,7 @@ def test_palette_contrast(background):
         assert (high + 0.05) / (low + 0.05) >= 3, (colour, background)
 
 
+@pytest.mark.wcag("1.1.1")
 def test_bar_chart_is_accessible_and_escaped():
     svg = str(bar_chart("Top <queries>", "Bars & numbers", ["<script>alert(1)</script>", "b"], [3, 1], unit="%",
                         id_prefix="gaps-chart"))
@@ -299,6 +301,7 @@ def test_bar_chart_is_accessible_and_escaped():
     assert 'fill="currentColor"' in svg
 
 
+@pytest.mark.wcag("1.1.1", "1.4.1")
 def test_line_chart_distinguishes_series_without_colour():
     svg = str(line_chart("Searches", "Per day", ["1", "2", "3"], {"English": [1, 4, 2], "Español": [0, 1, 3]},
                          series_langs={"Español": "es"}, id_prefix="daily"))
@@ -343,6 +346,7 @@ def _table(html: str, table_id: str) -> str:
     return re.search(rf'<table class="data-table" id="{table_id}">.*?</table>', html, re.S).group(0)
 
 
+@pytest.mark.wcag("1.1.1", "1.3.1")
 def test_page_sections_charts_and_tables(seeded):
     client = signed_in(seeded)
     response = client.get("/studio/reports/?days=30")

@@ -196,6 +196,7 @@ def upload(client, token, data, name="image.png", **fields):
                        data={"csrf_token": token, "image": (io.BytesIO(data), name), **fields})
 
 
+@pytest.mark.wcag("1.1.1")
 def test_image_uploads_require_alt_text_and_are_checked_by_content(studio):
     wanda = studio.test_client()
     sign_in(wanda, "wanda@example.org")

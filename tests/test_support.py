@@ -79,6 +79,7 @@ def test_a_reader_who_never_searched_gets_no_cookie_and_the_contact_link_names_t
     assert 'id="include_articles"' not in client.get("/es/contact?article=no-such-article").get_data(as_text=True)
 
 
+@pytest.mark.wcag("3.3.1", "3.3.3", "3.3.7")
 def test_bad_input_gets_field_errors_keeps_the_message_and_creates_nothing(support_app):
     client = support_app.test_client()
     fields = form_fields(client.get("/ar/contact").get_data(as_text=True))
@@ -88,6 +89,7 @@ def test_bad_input_gets_field_errors_keeps_the_message_and_creates_nothing(suppo
     assert 'role="alert"' in html and 'href="#message"' in html and 'href="#email"' in html
     assert 'aria-describedby="message-error message-hint"' in html and 'aria-invalid="true"' in html
     assert 'id="email-error"' in html and 'value="Salma"' in html and 'value="not-an-email"' in html
+    assert "name@example.com" in html  # the email error shows what an address looks like
     assert '<html lang="ar" dir="rtl">' in html
     assert ticket_count(support_app) == 0
 

@@ -18,7 +18,15 @@ PAGE_TYPES = {
     "not-found": "/{lang}/no-such-page",
 }
 
+#: The WCAG 2.2 A/AA success criteria axe has a rule for that applies to these pages (axe.getRules(WCAG_TAGS):
+#: text alternatives, structure, link colour, contrast, zoom, scrollable regions, meta refresh, bypass, titles,
+#: link names, label in name, target size, lang attributes, labels, ARIA). Partial evidence: axe finds some
+#: failures of each, never proves a page conforms.
+AXE_CRITERIA = ("1.1.1", "1.3.1", "1.4.1", "1.4.3", "1.4.4", "2.1.1", "2.2.1", "2.4.1", "2.4.2", "2.4.4", "2.5.3",
+                "2.5.8", "3.1.1", "3.1.2", "3.3.2", "4.1.2")
 
+
+@pytest.mark.wcag(*AXE_CRITERIA)
 @pytest.mark.parametrize("lang", DEFAULT_LANGUAGES)
 def test_every_page_type_is_axe_clean_in_light_and_dark(page, base_url, lang):
     failures = []
@@ -33,6 +41,7 @@ def test_every_page_type_is_axe_clean_in_light_and_dark(page, base_url, lang):
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.wcag("4.1.3")
 def test_semantic_results_link_to_their_section(page, base_url):
     page.goto(base_url + "/ar/search?q=" + "Ich habe mein Passwort vergessen")
     links = page.locator("ol.results > li > a")
@@ -71,6 +80,7 @@ def _ticket_url(live_app, lang):
     return f"/{lang}/tickets/{token}", ticket_id
 
 
+@pytest.mark.wcag(*AXE_CRITERIA, "1.3.5")  # autocomplete-valid: the contact and sign-in forms
 @pytest.mark.parametrize("lang", DEFAULT_LANGUAGES)
 def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang):
     from tests.browser.conftest import sign_in

@@ -14,6 +14,7 @@ def focused(page) -> str:
     )
 
 
+@pytest.mark.wcag("2.1.1", "2.4.1", "2.4.3")
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_skip_link_is_first_and_moves_focus_to_main(page, base_url, lang):
     page.goto(f"{base_url}/{lang}/articles/reset-your-password")
@@ -27,6 +28,7 @@ def test_skip_link_is_first_and_moves_focus_to_main(page, base_url, lang):
     assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
 
 
+@pytest.mark.wcag("2.1.1", "2.4.3", "2.4.7")
 def test_tab_order_follows_reading_order_and_every_stop_is_visible(page, base_url):
     page.goto(f"{base_url}/en/")
     stops = []
@@ -43,6 +45,7 @@ def test_tab_order_follows_reading_order_and_every_stop_is_visible(page, base_ur
     assert all(s["outline"] != "none" for s in stops[1:]), stops  # visible focus indicator
 
 
+@pytest.mark.wcag("2.1.1")
 def test_language_chooser_works_with_keyboard_only(page, base_url):
     page.goto(f"{base_url}/en/categories/billing")
     page.locator(".language-chooser summary").focus()
@@ -56,6 +59,7 @@ def test_language_chooser_works_with_keyboard_only(page, base_url):
     page.wait_for_url(re.compile(r"/he/$"))
 
 
+@pytest.mark.wcag("1.3.1", "2.4.1")
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_landmarks_aria_snapshot(page, base_url, lang):
     page.goto(f"{base_url}/{lang}/articles/reset-your-password")
@@ -76,6 +80,7 @@ def test_landmarks_aria_snapshot(page, base_url, lang):
     assert page.locator("h1").count() == 1
 
 
+@pytest.mark.wcag("1.4.10")
 @pytest.mark.parametrize("lang", ["en", "de", "ar", "zh-Hans"])
 def test_reflow_at_320_css_pixels(page, base_url, lang):
     page.set_viewport_size({"width": 320, "height": 640})
@@ -90,6 +95,7 @@ TEXT_SPACING = """* { line-height: 1.5 !important; letter-spacing: 0.12em !impor
   word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }"""
 
 
+@pytest.mark.wcag("1.4.12")
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_text_spacing_override_loses_no_content(page, base_url, lang):
     page.set_viewport_size({"width": 360, "height": 700})

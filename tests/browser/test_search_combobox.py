@@ -1,9 +1,11 @@
 """The search suggestions combobox (ARIA 1.2), by keyboard, with announcements."""
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 
+@pytest.mark.wcag("2.1.1", "4.1.2", "4.1.3")
 def test_suggestions_are_keyboard_operable_and_announced(page, base_url):
     page.goto(f"{base_url}/en/")
     box = page.locator("#main-search")
@@ -33,6 +35,7 @@ def test_suggestions_are_keyboard_operable_and_announced(page, base_url):
     expect(page.locator("#result-count")).to_have_attribute("role", "status")
 
 
+@pytest.mark.wcag("1.4.3", "4.1.2")
 def test_search_results_page_is_axe_clean_with_suggestions_open(page, base_url):
     from tests.browser.axe import axe_violations, format_violations
 

@@ -1,12 +1,14 @@
 """The whole escalation round trip in a real browser, with the real en<->pt-BR engine."""
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations, format_violations
 from tests.browser.conftest import run_jobs, sign_in
 
 
+@pytest.mark.wcag("3.1.2")
 def test_zero_results_to_ticket_to_translated_reply_and_emails(browser, base_url, live_app, mail_server):
     _, _, inbox = mail_server
     before = len(inbox)
@@ -61,6 +63,7 @@ def test_zero_results_to_ticket_to_translated_reply_and_emails(browser, base_url
     desk.close()
 
 
+@pytest.mark.wcag("3.3.1", "3.3.7")
 def test_contact_errors_are_announced_and_linked_to_fields(page, base_url):
     page.goto(f"{base_url}/ar/contact")
     page.fill("#email", "not an email")
@@ -77,6 +80,7 @@ def test_contact_errors_are_announced_and_linked_to_fields(page, base_url):
     assert not violations, format_violations(violations)
 
 
+@pytest.mark.wcag("3.2.2", "4.1.3")
 def test_deflection_suggests_articles_without_stealing_focus(page, base_url):
     page.goto(f"{base_url}/en/contact")
     page.locator("#message").focus()
@@ -87,6 +91,7 @@ def test_deflection_suggests_articles_without_stealing_focus(page, base_url):
     assert page.evaluate("() => document.activeElement.id") == "message"
 
 
+@pytest.mark.wcag("4.1.3")
 def test_desk_announces_new_customer_messages_without_moving_focus(browser, base_url, live_app):
     customer = browser.new_context().new_page()
     created = customer.request.post(
