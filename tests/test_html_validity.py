@@ -10,7 +10,7 @@ from portal.config import PROJECT_ROOT
 VNU_JAR = PROJECT_ROOT / ".cache" / "vnu" / "vnu.jar"
 PATHS = ["/{lang}/", "/{lang}/categories/billing", "/{lang}/articles/charged-twice",
          "/{lang}/articles/use-with-a-keyboard?original=1", "/{lang}/search?q=invoice",
-         "/{lang}/search?q=zzqx", "/{lang}/nope"]
+         "/{lang}/search?q=zzqx", "/{lang}/nope", "/{lang}/accessibility"]
 
 
 @pytest.mark.wcag("1.3.1", "4.1.2")

@@ -3,7 +3,9 @@ import re
 
 import pytest
 
+from portal.config import DEFAULT_LANGUAGES
 from portal.db import db
+from portal.i18n import text_direction
 from portal.kb.transfer import import_directory
 from tests.conftest import write_article
 
@@ -193,3 +195,60 @@ def test_the_api_and_the_page_present_a_machine_translation_alike(kb_app):
     assert untranslated in api["html"] and untranslated in page
     assert api["html"].strip() in page
     assert api["machine_translated"] is True and api["machine_reviewed"] is False and api["stale"] is False
+
+
+# --- the accessibility statement ----------------------------------------------------------------
+
+LOCALIZED_STATEMENT_TITLE = {"de": "Erklärung zur Barrierefreiheit", "ar": "بيان إمكانية الوصول",
+                             "ja": "アクセシビリティに関する声明", "pt-BR": "Declaração de acessibilidade"}
+
+
+@pytest.mark.wcag("1.3.1", "3.1.1", "3.1.2")
+@pytest.mark.parametrize("lang", DEFAULT_LANGUAGES)
+def test_accessibility_statement_in_every_ui_language(client, lang):
+    response = client.get(f"/{lang}/accessibility")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("public")  # a public page like the others
+    html = response.get_data(as_text=True)
+    direction = text_direction(lang)
+    assert f'<html lang="{lang}" dir="{direction}">' in html
+    if lang in LOCALIZED_STATEMENT_TITLE:
+        assert f"<h1>{LOCALIZED_STATEMENT_TITLE[lang]}</h1>" in html
+    if lang != "en":
+        assert "The known limitations and the detailed report below are in English." not in html
+    assert f'href="/{lang}/contact"' in html  # how to report a problem
+    # The table: caption, column and row headers, every criterion once, the English parts marked as such.
+    table = re.search(r'<table class="data-table" id="criteria">.*?</table>', html, re.S).group(0)
+    assert '<caption id="criteria-caption">' in table and table.count('<th scope="col">') == 4
+    rows = re.findall(r'<tr id="sc-([0-9.]+)">\s*<th scope="row" lang="en" dir="ltr">\1 [^<]+</th>'
+                      r'\s*<td>(A|AA)</td>\s*<td>([^<]+)</td>\s*<td lang="en" dir="ltr">', table)
+    assert len(rows) == 55 and len({number for number, _, _ in rows}) == 55
+    assert sum(level == "A" for _, level, _ in rows) == 31
+    assert len({conformance for _, _, conformance in rows}) >= 3  # said in words, in the UI language
+    limitations = html.split('id="limitations-heading"')[1].split("</section>")[0]
+    assert '<ul lang="en" dir="ltr">' in limitations and "Machine translation" in limitations
+
+
+def test_accessibility_statement_conformance_words_are_translated(client):
+    html = client.get("/de/accessibility").get_data(as_text=True)
+    assert "<td>Teilweise unterstützt</td>" in html and "<td>Unterstützt</td>" in html
+    assert "<td>Partially supports</td>" not in html
+
+
+def test_accessibility_statement_of_an_unknown_language_is_not_found(client):
+    response = client.get("/xx/accessibility")
+    assert response.status_code == 404 and '<html lang="en"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "zh-Hans"])
+def test_every_footer_links_to_the_accessibility_statement(kb_app, lang):
+    client = kb_app.test_client()
+    for path in ("/", "/articles/reset-password", "/search?q=password", "/contact", "/categories/sign-in",
+                 "/no-such-page"):
+        html = client.get(f"/{lang}{path}").get_data(as_text=True)
+        footer = html.split('<footer class="site-footer">')[1]
+        assert f'<a href="/{lang}/accessibility">' in footer, path
+    own = client.get(f"/{lang}/accessibility").get_data(as_text=True).split('<footer class="site-footer">')[1]
+    assert f'<a href="/{lang}/accessibility" aria-current="page">' in own
+    login = client.get("/desk/login", headers={"Accept-Language": lang}).get_data(as_text=True)
+    assert f'<a href="/{lang}/accessibility">' in login.split('<footer class="site-footer">')[1]

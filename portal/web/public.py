@@ -1,7 +1,8 @@
-"""Customer pages: home, categories, articles, language choice."""
+"""Customer pages: home, categories, articles, language choice, the accessibility statement."""
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -16,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from accessibility.conformance import read_published as read_conformance_report
 from portal.analytics import LoggedSearch, ReadCounter, record_vote
 from portal.db import db
 from portal.extensions import csrf, limiter
@@ -183,6 +185,21 @@ def search_generations() -> tuple:
     """Page-cache generation of search answers: a new index or new vectors make a new answer."""
 
     return services().search.generations()
+
+
+@cache
+def conformance_report() -> dict:
+    """accessibility/conformance.json, made by `python -m accessibility.conformance`: read once per process."""
+    return read_conformance_report()
+
+
+@bp.get("/accessibility")
+@page_cache.cacheable()
+def accessibility():
+    """The accessibility statement: the standard, how to report a problem, known limitations and
+    the conformance of every WCAG 2.2 A/AA criterion (whose names and remarks are in English)."""
+
+    return render_template("public/accessibility.html", report=conformance_report())
 
 
 @bp.get("/articles/<slug>")

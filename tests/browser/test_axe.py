@@ -16,6 +16,7 @@ PAGE_TYPES = {
     "search-semantic": "/{lang}/search?q=Ich%20habe%20mein%20Passwort%20vergessen",  # section links, any language
     "search-empty": "/{lang}/search?q=zzzxqy",
     "not-found": "/{lang}/no-such-page",
+    "accessibility-statement": "/{lang}/accessibility",
 }
 
 #: The WCAG 2.2 A/AA success criteria axe has a rule for that applies to these pages (axe.getRules(WCAG_TAGS):
