@@ -43,6 +43,29 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
+def atspi(playwright):
+    """Chromium on a desktop with AT-SPI, and a reader of what it gives a screen reader."""
+    from tests.browser.atspi import ATSPI_FLAGS, Reader, desktop, unavailable
+
+    reason = unavailable()
+    if reason:
+        pytest.skip(f"no accessibility-tree tests: {reason}")
+    try:
+        session = desktop()
+        env = session.__enter__()
+    except RuntimeError as error:  # no display server can start here
+        pytest.skip(f"no accessibility-tree tests: {error}")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS + ATSPI_FLAGS, env=env)
+    reader = Reader(env)
+    try:
+        yield browser, reader
+    finally:
+        reader.close()
+        browser.close()
+        session.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
 def mail_server():
     from tests.support.mail import smtp_server
 
