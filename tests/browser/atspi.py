@@ -27,6 +27,9 @@ ATSPI_FLAGS = ["--force-renderer-accessibility"]
 
 INTERACTIVE_ROLES = {"link", "push button", "toggle button", "entry", "combo box", "password text", "check box",
                      "radio button", "spin button", "list box", "menu item", "slider", "page tab"}
+# Elements read within the line of text around them.
+INLINE_TAGS = {"strong", "em", "b", "i", "u", "s", "code", "kbd", "samp", "var", "span", "time", "abbr", "mark", "q",
+               "cite", "dfn", "small", "sub", "sup", "bdi", "bdo", "ins", "del"}
 LANDMARK_WORDS = {"banner": "banner", "navigation": "navigation", "main": "main", "contentinfo": "content information",
                   "search": "search", "region": "region", "complementary": "complementary", "form": "form"}
 
@@ -196,21 +199,19 @@ def speech(root: Node, document_lang: str) -> list[str]:
     does not change with the day it is taken.
     """
     lines: list[str] = []
-    inline: list[str] = []
+    inline: list[tuple[str, str | None]] = []  # text and the language it is spoken in
 
     def flush() -> None:
-        text = " ".join(part for part in inline if part).strip()
+        voice, parts = document_lang, []
+        for text, lang in inline:
+            if text.strip() and lang and not same_language(lang, voice):
+                parts.append(f" [{lang}] ")  # the synthesiser switches voice here
+                voice = lang
+            parts.append(text)
+        text = re.sub(r"\s+", " ", "".join(parts)).strip()
         if text:
-            lines.append(re.sub(r"\s+", " ", text))
+            lines.append(text)
         inline.clear()
-
-    def spoken_text(node: Node) -> str:
-        if node.tag == "time" or any(child.tag == "time" for child in node.children):
-            return "<date>"
-        text = node.name.strip()
-        if text and node.lang and not same_language(node.lang, document_lang):
-            return f"[{node.lang}] {text}"
-        return text
 
     def control(node: Node) -> str:
         words = [node.role, node.name]
@@ -220,8 +221,11 @@ def speech(root: Node, document_lang: str) -> list[str]:
             words.append("required")
         if "invalid-entry" in node.states:
             words.append("invalid entry")
-        if node.value:
-            words.append(f"value {node.value}")
+        value = node.value or ""
+        if "\ufffc" in value:  # a select: its text is the embedded menu; say the chosen option
+            value = next((item.name for item in node.walk() if "selected" in item.states and item is not node), "")
+        if value:
+            words.append(f"value {value}")
         if node.description:
             words.append(node.description)
         return ", ".join(word for word in words if word)
@@ -229,17 +233,17 @@ def speech(root: Node, document_lang: str) -> list[str]:
     def visit(node: Node) -> None:
         if node.tag == "::marker":
             return
-        if node.is_leaf_text or node.tag in ("strong", "em", "code", "span", "time", "abbr"):
+        if node.is_leaf_text or node.tag in INLINE_TAGS:
             if node.tag == "time":
-                inline.append("<date>")
+                inline.append(("<date>", None))
             elif node.is_leaf_text:
-                inline.append(spoken_text(node))
+                inline.append((node.name, node.lang))
             else:
                 for child in node.children:
                     visit(child)
             return
         if node.role == "link":
-            inline.append(f"link, {spoken_text(node) if not node.children else node.name}")
+            inline.append((f" link, {node.name} ", node.lang))
             return
         if node.role in INTERACTIVE_ROLES or node.role == "combo box":
             flush()
@@ -247,18 +251,20 @@ def speech(root: Node, document_lang: str) -> list[str]:
             return
         flush()
         if node.role == "heading":
-            lines.append(f"heading level {node.attributes.get('level', '?')}, {node.name}")
+            voice = f"[{node.lang}] " if node.lang and not same_language(node.lang, document_lang) else ""
+            lines.append(f"heading level {node.attributes.get('level', '?')}, {voice}{node.name}")
             return
         if node.role in ("landmark", "form") and node.aria_role in LANDMARK_WORDS and (node.aria_role != "form"
                                                                                       or node.name):
             lines.append(f"{LANDMARK_WORDS[node.aria_role]} landmark" + (f", {node.name}" if node.name else ""))
         elif node.role == "list":
             items = sum(1 for child in node.children if child.role == "list item")
-            lines.append(f"list with {items} items")
+            lines.append(f"list with {items} item{'s' if items != 1 else ''}")
         elif node.role == "table":
             lines.append("table" + (f", {node.name}" if node.name else ""))
         elif node.role in ("status bar", "alert", "note") or node.aria_role in ("status", "alert", "note"):
-            lines.append(node.aria_role or node.role)
+            if any(leaf.is_leaf_text and leaf.name.strip() for leaf in node.walk()):  # an empty one is silent
+                lines.append(node.aria_role or node.role)
         for child in node.children:
             visit(child)
         flush()
