@@ -1,6 +1,7 @@
 /* Search suggestions as an ARIA 1.2 combobox (list autocomplete).
    Progressive enhancement: without this script the search form works as is.
    Keyboard: Down/Up move through suggestions, Enter picks one, Escape closes.
+   Pointer: a suggestion is picked on click (release), never on press.
    The number of suggestions is announced through a polite live region; focus
    always stays in the input. */
 (function () {
@@ -59,7 +60,11 @@
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
         option.textContent = text;
-        option.addEventListener("mousedown", function (event) { event.preventDefault(); choose(text); });
+        // Pointer cancellation (WCAG 2.5.2): the down event only keeps focus in the input
+        // (so the list does not close on blur); choosing happens on click, the up event, so
+        // a press can be abandoned by moving the pointer off the option before releasing.
+        option.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        option.addEventListener("click", function () { choose(text); });
         list.appendChild(option);
       });
       var open = items.length > 0;
