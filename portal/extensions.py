@@ -22,6 +22,15 @@ csrf = CSRFProtect()
 migrate = Migrate(directory=MIGRATIONS_DIR)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
+# Form tokens (Flask-WTF CSRF) live 24 hours instead of Flask-WTF's 1: longer than the 20
+# hours after which WCAG 2.2.1 no longer counts a time limit, so nobody writing a long contact
+# message meets it. Still bounded, not None (valid as long as the session): a customer's
+# session cookie lasts as long as the browser keeps it, weeks with restored tabs, and a token
+# that leaked should stop working. A staff member's token ends sooner anyway: sign-in and
+# sign-out replace it, and a staff session ends after 8 hours. A contact form sent after its
+# token or its session ended is shown again with everything typed in it (portal.web.support).
+CSRF_TOKEN_LIFETIME = timedelta(hours=24)
+
 # --- accounts: Flask-Login (staff sign-in; see portal/accounts) ---
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -41,6 +50,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", to_babel_locale(settings.default_language))
     babel.init_app(app, locale_selector=_select_locale)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(CSRF_TOKEN_LIFETIME.total_seconds()))
     csrf.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     app.config["RATELIMIT_HEADERS_ENABLED"] = True

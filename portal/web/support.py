@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from portal.db import db
 from portal.extensions import limiter
@@ -22,6 +23,7 @@ from portal.kb.service import get_article
 from portal.support import actions
 from portal.support import service as support
 from portal.web import visit
+from portal.web.errors import csrf_error_page, is_stale_form
 from portal.web.lang import install_language_prefix
 
 bp = Blueprint("support", __name__, url_prefix="/<lang>")
@@ -94,6 +96,11 @@ def contact():
             errors = exc.errors
         else:
             return redirect(url_for("support.ticket", lang=ticket.language, token=token, new=1), code=303)
+    return _contact_page(form, came_from, offered, errors)
+
+
+def _contact_page(form, came_from: str | None, offered: dict, errors: dict[str, str], resend: bool = False):
+    """The contact form, filled with ``form``; 400 when it comes back unsent (errors or ``resend``)."""
     titles = {}
     for slug in offered.get("articles", []):
         article = get_article(db.session, slug)
@@ -103,10 +110,28 @@ def contact():
     messages = error_messages()
     response = make_response(render_template(
         "support/contact.html", offered=offered, titles=titles, form=form, came_from=came_from,
-        errors={field: messages.get(code, code) for field, code in errors.items()},
+        errors={field: messages.get(code, code) for field, code in errors.items()}, resend=resend,
         idempotency_key=form.get("idempotency_key") or uuid.uuid4().hex,
-    ), 400 if errors else 200)
+    ), 400 if errors or resend else 200)
     return response  # never stored: portal.web.http_cache marks every support page no-store
+
+
+@bp.errorhandler(CSRFError)
+def _form_refused(exc: CSRFError):
+    """A contact form sent after its token or session expired comes back with everything typed in it.
+
+    WCAG 2.2.1: a customer may take as long as they need to write. The request itself
+    does nothing (the view never ran: the CSRF check refused it first); the page only
+    shows the posted text again, with a fresh token and a message saying to send it
+    again. 400, like a form with errors: nothing was accepted. Any other CSRF failure,
+    and any other support form, gets the usual error page.
+    """
+    if (request.endpoint != "support.contact" or not getattr(g, "lang", None)
+            or getattr(g, "lang_not_found", None) or not is_stale_form(exc)):
+        return csrf_error_page()
+    came_from = _came_from()
+    offered = dict(visit.context(came_from), **_posted_query())
+    return _contact_page(request.form, came_from, offered, {}, resend=True)
 
 
 def _posted_query() -> dict:
