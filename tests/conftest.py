@@ -170,3 +170,29 @@ def repository_stays_clean():
     yield
     after = sorted(p.name for p in watched.iterdir())
     assert after == before, f"a test wrote into {watched}: {sorted(set(after) - set(before))}"
+
+
+@pytest.fixture
+def support_app(make_app):
+    """An app in four languages with the shipped articles indexed, for the support pages."""
+    from portal.db import db
+    from portal.jobs import run_pending
+    from portal.publishing import import_knowledge_base
+
+    app = make_app(languages=("en", "es", "pt-BR", "ar"), translation_engines=(),
+                   rate_limit_public_writes="1000 per minute")
+    with app.app_context():
+        import_knowledge_base(db.session, SHIPPED_KB)
+        run_pending(db.session, kinds={"index_article"})
+    return app
+
+
+def ticket_count(app) -> int:
+    """How many tickets the app's database holds."""
+    from sqlalchemy import func, select
+
+    from portal.db import db
+    from portal.support.models import Ticket
+
+    with app.app_context():
+        return db.session.scalar(select(func.count(Ticket.id)))

@@ -15,35 +15,17 @@ import time
 import pytest
 from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.db import db
-from portal.jobs import run_pending
 from portal.support.models import Ticket
-from tests.conftest import SHIPPED_KB, Commits
+from tests.conftest import Commits, ticket_count
 from tests.support.web import csrf
 
 RESEND = ("This page was open for a long time, so for your security we have not sent your message yet. "
           "It is still here: check it and send it again.")
 GENERIC = "Your session expired. Please reload the page and try again."
 MESSAGE = "Me cobraron dos veces este mes & nadie me contesta <todavía>."
-
-
-@pytest.fixture
-def support_app(make_app):
-    from portal.publishing import import_knowledge_base
-
-    app = make_app(languages=("en", "es", "pt-BR", "ar"), translation_engines=(),
-                   rate_limit_public_writes="1000 per minute")
-    with app.app_context():
-        import_knowledge_base(db.session, SHIPPED_KB)
-        run_pending(db.session, kinds={"index_article"})
-    return app
-
-
-def ticket_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Ticket.id)))
 
 
 def localized(app, lang: str, message: str) -> str:

@@ -14,7 +14,7 @@ from portal.db import db, utcnow
 from portal.jobs import claim_next, run_pending
 from portal.jobs.models import Job
 from portal.support.models import Ticket
-from tests.conftest import SHIPPED_KB
+from tests.conftest import ticket_count
 from tests.support.mail import smtp_server
 from tests.support.web import csrf
 from tests.support.webhook import webhook_receiver
@@ -25,23 +25,6 @@ def form_fields(html: str) -> dict:
         "csrf_token": csrf(html),
         "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1),
     }
-
-
-@pytest.fixture
-def support_app(make_app):
-    from portal.publishing import import_knowledge_base
-
-    app = make_app(languages=("en", "es", "pt-BR", "ar"), translation_engines=(),
-                   rate_limit_public_writes="1000 per minute")
-    with app.app_context():
-        import_knowledge_base(db.session, SHIPPED_KB)
-        run_pending(db.session, kinds={"index_article"})
-    return app
-
-
-def ticket_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Ticket.id)))
 
 
 def test_contact_form_offers_the_visit_context_and_the_customer_can_remove_it(support_app):
