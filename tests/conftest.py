@@ -172,19 +172,58 @@ def repository_stays_clean():
     assert after == before, f"a test wrote into {watched}: {sorted(set(after) - set(before))}"
 
 
-@pytest.fixture
-def support_app(make_app):
-    """An app in four languages with the shipped articles indexed, for the support pages."""
+SUPPORT_SETTINGS = {"languages": ("en", "es", "pt-BR", "ar"), "translation_engines": (),
+                    "rate_limit_public_writes": "1000 per minute"}
+
+
+def _kb_template(data_dir: Path, migrated_db_template: Path, settings: dict, kinds: set[str] | None) -> Path:
+    """``data_dir`` with the shipped articles imported and their jobs run, ready to be copied as it is."""
+    from sqlalchemy import text
+
     from portal.db import db
     from portal.jobs import run_pending
     from portal.publishing import import_knowledge_base
 
-    app = make_app(languages=("en", "es", "pt-BR", "ar"), translation_engines=(),
-                   rate_limit_public_writes="1000 per minute")
+    shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
+    app = app_on(data_dir, **settings)
     with app.app_context():
-        import_knowledge_base(db.session, SHIPPED_KB)
-        run_pending(db.session, kinds={"index_article"})
-    return app
+        report, _ = import_knowledge_base(db.session, SHIPPED_KB)
+        assert not report.errors, report.errors
+        assert run_pending(db.session, kinds=kinds) > 0
+        db.session.remove()
+        with db.engine.connect() as connection:  # the whole database in the main file, for a plain copy
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.engine.dispose()
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def support_template(tmp_path_factory, migrated_db_template) -> Path:
+    """Shipped articles imported and indexed in the support settings, made once and copied per test."""
+    return _kb_template(tmp_path_factory.mktemp("support-template"), migrated_db_template, SUPPORT_SETTINGS,
+                        {"index_article"})
+
+
+@pytest.fixture
+def support_app(tmp_path, support_template):
+    """An app in four languages with the shipped articles indexed, for the support pages."""
+    data_dir = tmp_path / "support"
+    shutil.copytree(support_template, data_dir)
+    return app_on(data_dir, **SUPPORT_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def indexed_template(tmp_path_factory, migrated_db_template) -> Path:
+    """Shipped articles imported with every job they cause run (index, vectors, translations), made once."""
+    return _kb_template(tmp_path_factory.mktemp("indexed-template"), migrated_db_template, {}, None)
+
+
+@pytest.fixture
+def indexed_app(tmp_path, indexed_template):
+    """An app with the default settings, the shipped articles and all their jobs done."""
+    data_dir = tmp_path / "indexed"
+    shutil.copytree(indexed_template, data_dir)
+    return app_on(data_dir)
 
 
 def ticket_count(app) -> int:

@@ -1,28 +1,17 @@
 """Readers without a session are answered in front of Flask, with the bytes Flask sent, and still counted."""
 from __future__ import annotations
 
-import pytest
 from flask import request_started
 from sqlalchemy import select
 
 from portal.db import db
-from portal.jobs import run_pending
 from portal.kb.models import Article
 from portal.publishing import import_knowledge_base
 from portal.search import search_service
 from portal.search.jobs import index_articles
-from tests.conftest import SHIPPED_KB, counted_views, statements_run, write_article
+from tests.conftest import counted_views, statements_run, write_article
 
 ARTICLE = "/en/articles/reset-your-password"
-
-
-@pytest.fixture
-def indexed_app(make_app):
-    app = make_app()
-    with app.app_context():
-        report, _ = import_knowledge_base(db.session, SHIPPED_KB)
-        assert not report.errors and run_pending(db.session) > 0
-    return app
 
 
 class FlaskRequests:

@@ -7,7 +7,6 @@ import sys
 import textwrap
 import threading
 
-import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,7 @@ from portal.db import db
 from portal.jobs import run_pending
 from portal.kb.models import Article
 from portal.publishing import import_knowledge_base
-from tests.conftest import SHIPPED_KB, write_article
+from tests.conftest import write_article
 
 
 def _views(app, slug: str) -> int:
@@ -30,15 +29,6 @@ def _views(app, slug: str) -> int:
 def _search_row(app, ref: str):
     with app.app_context():
         return db.session.scalar(select(SearchLog).where(SearchLog.ref == ref))
-
-
-@pytest.fixture
-def indexed_app(make_app):
-    app = make_app()
-    with app.app_context():
-        report, _ = import_knowledge_base(db.session, SHIPPED_KB)
-        assert not report.errors and run_pending(db.session) > 0  # indexed
-    return app
 
 
 def test_a_search_and_the_articles_it_opens_commit_nothing_until_the_flush(indexed_app):

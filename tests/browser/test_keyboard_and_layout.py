@@ -93,6 +93,15 @@ def test_reflow_at_320_css_pixels(page, base_url, lang):
 
 TEXT_SPACING = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
   word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }"""
+# Text cut off by a box that hides its overflow. A one-line text field is left out: its
+# value scrolls under the caret, which is how every browser shows a long value.
+CLIPPED = """() => [...document.querySelectorAll('body *')].filter(e => {
+      if (e.tagName === 'INPUT') return false;
+      const s = getComputedStyle(e);
+      if (!['hidden', 'clip'].includes(s.overflowY) && !['hidden', 'clip'].includes(s.overflowX)) return false;
+      if (e.classList.contains('visually-hidden')) return false;
+      return e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1;
+    }).map(e => e.outerHTML.slice(0, 80))"""
 
 
 @pytest.mark.wcag("1.4.12")
@@ -102,15 +111,39 @@ def test_text_spacing_override_loses_no_content(page, base_url, lang):
     for path in PAGES:
         page.goto(base_url + path.format(lang=lang))
         page.add_style_tag(content=TEXT_SPACING)
-        clipped = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
-              const s = getComputedStyle(e);
-              if (!['hidden', 'clip'].includes(s.overflowY) && !['hidden', 'clip'].includes(s.overflowX)) return false;
-              if (e.classList.contains('visually-hidden')) return false;
-              return e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1;
-            }).map(e => e.outerHTML.slice(0, 80))""")
+        clipped = page.evaluate(CLIPPED)
         assert clipped == [], clipped
         widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1]
+
+
+STAFF_PAGES = ["/desk/", "/desk/tickets/{ticket}", "/studio/", "/studio/articles/charged-twice/en/edit",
+               "/studio/articles/charged-twice/en/history", "/studio/articles/charged-twice/translations",
+               "/studio/articles/stale-example/es/segments", "/studio/reports/"]
+
+
+@pytest.mark.wcag("1.4.12")
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_text_spacing_on_desk_and_studio_pages_loses_nothing_and_needs_no_sideways_scrolling(
+        browser, base_url, live_app, lang):
+    from tests.browser.conftest import sign_in
+    from tests.browser.test_axe import _ticket_url
+
+    _, ticket = _ticket_url(live_app, lang)
+    context = browser.new_context(viewport={"width": 360, "height": 700}, bypass_csp=True)  # for the style override
+    page = context.new_page()
+    page.goto(f"{base_url}/language/{lang}?next=/{lang}/")
+    sign_in(page, base_url, lang)
+    problems = {}
+    for path in STAFF_PAGES:
+        page.goto(base_url + path.format(ticket=ticket))
+        page.add_style_tag(content=TEXT_SPACING)
+        clipped = page.evaluate(CLIPPED)
+        width = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if clipped or width > 1:
+            problems[path] = {"clipped": clipped, "sideways by": width}
+    context.close()
+    assert not problems, problems
 
 
 def test_reduced_motion_disables_transitions(page, base_url):
