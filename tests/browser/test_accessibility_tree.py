@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.browser.atspi import INTERACTIVE_ROLES, Node, same_language
-from tests.browser.conftest import STAFF_PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.atspi, pytest.mark.browser]
 
@@ -108,12 +108,12 @@ def _ticket(live_app, lang):
     return _ticket_url(live_app, lang)
 
 
-def _sign_in(page, base_url, lang):
-    page.goto(f"{base_url}/desk/login")
-    page.fill("#email", f"agent-{lang.lower()}@example.org")
-    page.fill("#password", STAFF_PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base_url}/desk/")
+def desk_in(page, base_url, live_app, lang) -> int:
+    """Sign in as the agent who reads ``lang`` with that staff language; a new ticket's id."""
+    _, ticket_id = _ticket(live_app, lang)
+    page.goto(f"{base_url}/language/{lang}?next=/{lang}/")
+    sign_in(page, base_url, lang)
+    return ticket_id
 
 
 @pytest.fixture
@@ -196,9 +196,7 @@ def test_contact_form_errors_reach_the_screen_reader_on_the_field(screen, base_u
 @pytest.mark.parametrize("lang", LANGS)
 def test_desk_ticket_and_studio_editor_give_a_screen_reader_structure_and_names(screen, base_url, live_app, lang):
     page, reader = screen
-    _, ticket_id = _ticket(live_app, lang)
-    page.goto(f"{base_url}/language/{lang}?next=/{lang}/")
-    _sign_in(page, base_url, lang)
+    ticket_id = desk_in(page, base_url, live_app, lang)
     failures = {}
     for path in (f"/desk/tickets/{ticket_id}", "/studio/articles/charged-twice/en/edit"):
         page.goto(base_url + path)
@@ -262,9 +260,7 @@ def test_a_new_customer_message_is_announced_on_the_desk_without_moving_focus(sc
     from portal.support.models import Ticket
 
     page, reader = screen
-    _, ticket_id = _ticket(live_app, lang)
-    page.goto(f"{base_url}/language/{lang}?next=/{lang}/")
-    _sign_in(page, base_url, lang)
+    ticket_id = desk_in(page, base_url, live_app, lang)
     page.clock.install()  # the desk polls every 15 s: the test moves the page's clock instead of waiting
     page.goto(f"{base_url}/desk/tickets/{ticket_id}")
     reply = page.locator("textarea").first

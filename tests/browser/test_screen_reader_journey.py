@@ -14,13 +14,12 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.atspi import Node, speech
+from tests.browser.conftest import serve
 from tests.browser.test_accessibility_tree import QUERIES
 from tests.conftest import SHIPPED_KB, app_on
 
@@ -48,12 +47,8 @@ def journey_url(tmp_path_factory, migrated_db_template):
         assert not report.errors, report.errors
         run_pending(db.session, kinds={"index_article", "embed_article"})
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 def only(tree: Node, predicate, what: str) -> Node:
