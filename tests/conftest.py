@@ -226,6 +226,35 @@ def indexed_app(tmp_path, indexed_template):
     return app_on(data_dir)
 
 
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """One PostgreSQL server for the session (started on first use); take a database with ``postgres_database``."""
+    from tests.support.services import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_database(postgres_server_url, request):
+    """The URL of a new, empty PostgreSQL database for this test, on the session's server."""
+    import re
+
+    from tests.support.services import create_database
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + "_" + format(id(request), "x")[-6:]
+    return create_database(postgres_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def redis_server_url():
+    """One Redis server for the session (started on first use); tests use distinct key prefixes or FLUSHDB."""
+    from tests.support.services import redis_server
+
+    with redis_server() as url:
+        yield url
+
+
 def ticket_count(app) -> int:
     """How many tickets the app's database holds."""
     from sqlalchemy import func, select
