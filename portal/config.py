@@ -68,6 +68,9 @@ class Settings:
     session_cookie_secure: bool = False
     # Largest request body (file uploads); other requests have smaller fixed limits.
     max_request_bytes: int = 12 * 1024 * 1024
+    # A running job whose worker has not finished it within this many seconds is
+    # taken to be a crashed worker's and is run again: keep it above the longest job.
+    job_lease_seconds: int = 600
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -110,6 +113,7 @@ _ENV_NAMES = {
     "embeddings": "PORTAL_EMBEDDINGS",
     "embeddings_cache": "PORTAL_EMBEDDINGS_CACHE",
     "max_request_bytes": "PORTAL_MAX_REQUEST_BYTES",
+    "job_lease_seconds": "PORTAL_JOB_LEASE_SECONDS",
 }
 
 
@@ -135,7 +139,7 @@ def _coerce(name: str, raw):
         return raw.strip().lower() or "none"
     if name in ("languages", "translation_engines", "glossary_do_not_translate", "secret_key_fallbacks"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if name in ("smtp_port", "max_request_bytes"):
+    if name in ("smtp_port", "max_request_bytes", "job_lease_seconds"):
         return int(raw)
     if name in ("session_cookie_secure", "translate_queries_in_process"):
         return raw.strip().lower() in ("1", "true", "yes", "on")

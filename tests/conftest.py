@@ -264,3 +264,21 @@ def ticket_count(app) -> int:
 
     with app.app_context():
         return db.session.scalar(select(func.count(Ticket.id)))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_any_app(request, make_app):
+    """Like ``make_app``, once on SQLite and once on a fresh, migrated PostgreSQL database."""
+    if request.param == "sqlite":
+        return make_app
+    url = request.getfixturevalue("postgres_database")
+
+    def factory(**overrides):
+        from flask_migrate import upgrade
+
+        app = make_app(database_url=url, **overrides)
+        with app.app_context():
+            upgrade()
+        return app
+
+    return factory

@@ -2,6 +2,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.cli import main
@@ -10,6 +11,12 @@ from portal.jobs import claim_next, enqueue, failed_jobs, register, run_pending
 from portal.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 
 calls: list[dict] = []
+
+
+@pytest.fixture
+def app(make_any_app):
+    """Every queue test runs on SQLite and on PostgreSQL (their claims differ)."""
+    return make_any_app()
 
 
 @register("test_echo")
@@ -165,3 +172,23 @@ def test_a_handlers_changes_and_follow_up_jobs_commit_with_the_job_or_not_at_all
     statuses = {job.payload["slug"]: job.status for job in
                 session.scalars(select(Job).where(Job.kind == "test_writes_then_decides"))}
     assert statuses == {"kept": DONE, "dropped": FAILED}
+
+
+def test_a_claim_skips_a_job_another_worker_is_claiming_instead_of_waiting(app):
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no row locks: one writer at a time, the conditional UPDATE decides")
+        first, second = enqueue(db.session, "test_echo", {"n": 1}), enqueue(db.session, "test_echo", {"n": 2})
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+        with db.engine.connect() as other:  # another worker in the middle of claiming the first job
+            other.execute(text("SELECT id FROM job WHERE id = :id FOR UPDATE"), {"id": first_id})
+            # A claim that waited for that lock would fail here instead of hanging the test.
+            db.session.execute(text("SET lock_timeout = '3s'"))
+            claimed = claim_next(db.session, worker="second-worker")
+            assert claimed is not None and claimed.id == second_id and claimed.locked_by == "second-worker"
+            other.rollback()
+        assert claim_next(db.session, worker="third-worker").id == first_id
+        assert claim_next(db.session, worker="fourth-worker") is None

@@ -5,7 +5,7 @@ with the payload and a :class:`JobContext`),
 :func:`run_pending` (drain the queue once, used by tests and the CLI) and
 :func:`work_forever` (the worker process). Jobs live in the ``job`` table, so
 none is lost when a process dies: a job locked by a dead worker is reclaimed after
-``LEASE``. Failures are retried with exponential backoff; after ``max_attempts``
+its lease (the ``job_lease_seconds`` setting). Failures are retried with exponential backoff; after ``max_attempts``
 the job is ``failed`` and its error is shown to admins.
 """
 from portal.jobs.queue import (

@@ -1,4 +1,4 @@
-"""Queue operations on the ``job`` table; portable SQL (SQLite and PostgreSQL)."""
+"""Queue operations on the ``job`` table (SQLite and PostgreSQL; claims differ, see :func:`claim_next`)."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,8 @@ from portal.services import Services, services
 
 log = logging.getLogger(__name__)
 
-#: A running job whose worker has not finished it within this time is reclaimed.
+#: A running job whose worker has not finished it within this time is reclaimed
+#: (outside an app; in one, the ``job_lease_seconds`` setting).
 LEASE = timedelta(minutes=10)
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600
@@ -80,17 +81,34 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_next(session: Session, kinds: set[str] | None = None, worker: str | None = None) -> Job | None:
+def lease() -> timedelta:
+    """How long a running job may go unfinished before it is reclaimed (the app's setting)."""
+    if has_app_context():
+        return timedelta(seconds=current_app.config["SETTINGS"].job_lease_seconds)
+    return LEASE
+
+
+def _due(now, lease_for: timedelta):
+    return or_(
+        and_(Job.status == QUEUED, Job.run_at <= now),
+        and_(Job.status == RUNNING, Job.locked_at < now - lease_for),
+    )
+
+
+def claim_next(session: Session, kinds: set[str] | None = None, worker: str | None = None,
+               lease_for: timedelta | None = None) -> Job | None:
     """Atomically take the next due job (or one whose lease expired); None if idle.
 
-    The conditional UPDATE is the lock: of two workers racing for a row, only one
-    sees rowcount 1, on SQLite and PostgreSQL alike.
+    The claim commits before the job runs, so the row is not held locked while the
+    handler works; a worker that dies mid-job leaves it RUNNING until its lease
+    (``lease_for``, default :func:`lease`) expires, then another worker takes it.
     """
     now = utcnow()
-    due = or_(
-        and_(Job.status == QUEUED, Job.run_at <= now),
-        and_(Job.status == RUNNING, Job.locked_at < now - LEASE),
-    )
+    due = _due(now, lease_for if lease_for is not None else lease())
+    if session.get_bind().dialect.name == "postgresql":
+        return _claim_skip_locked(session, due, kinds, worker, now)
+    # SQLite has no row locks (one writer at a time): the conditional UPDATE is the
+    # lock, and of two workers racing for a row only one sees rowcount 1.
     query = select(Job.id, Job.status, Job.locked_at).where(due).order_by(Job.run_at, Job.id).limit(10)
     if kinds:
         query = query.where(Job.kind.in_(kinds))
@@ -108,9 +126,30 @@ def claim_next(session: Session, kinds: set[str] | None = None, worker: str | No
     return None
 
 
+def _claim_skip_locked(session: Session, due, kinds: set[str] | None, worker: str | None, now) -> Job | None:
+    """PostgreSQL: lock the first due row nobody else is claiming, mark it running, commit.
+
+    Rows another worker has locked are skipped instead of waited for, so workers
+    never queue behind each other or fail a race; one that passed a row's snapshot
+    re-checks it after the other's commit (READ COMMITTED) and sees it running.
+    """
+    query = select(Job).where(due).order_by(Job.run_at, Job.id).limit(1).with_for_update(skip_locked=True)
+    if kinds:
+        query = query.where(Job.kind.in_(kinds))
+    job = session.scalars(query.execution_options(populate_existing=True)).first()
+    if job is None:
+        session.commit()  # end the transaction: an idle worker holds no snapshot
+        return None
+    job.status, job.locked_by, job.locked_at = RUNNING, worker or _worker_id(), now
+    job.attempts = (job.attempts or 0) + 1
+    session.commit()
+    return job
+
+
 def run_job(session: Session, job: Job) -> bool:
     """Run one claimed job; record success, or failure with backoff. True if done."""
     handler = _HANDLERS.get(job.kind)
+    owner = job.locked_by
     try:
         if handler is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")
@@ -132,6 +171,11 @@ def run_job(session: Session, job: Job) -> bool:
             log.warning("job %s (%s) attempt %s failed, retrying in %ss", job.id, job.kind, job.attempts, delay)
         session.commit()
         return False
+    if not _still_owned(session, job.id, owner):
+        # Our lease ran out and another worker took the job: its run counts, ours is undone.
+        session.rollback()
+        log.warning("job %s (%s) was reclaimed while running here; its work here is rolled back", job.id, job.kind)
+        return False
     job.status = DONE
     job.result = result or None
     job.finished_at = utcnow()
@@ -139,6 +183,12 @@ def run_job(session: Session, job: Job) -> bool:
     job.last_error = None
     session.commit()
     return True
+
+
+def _still_owned(session: Session, job_id: int, owner: str | None) -> bool:
+    """Whether the job is still locked by ``owner``, holding its row until our commit (PostgreSQL)."""
+    locked_by = session.scalar(select(Job.locked_by).where(Job.id == job_id).with_for_update())
+    return locked_by == owner
 
 
 def run_pending(session: Session, kinds: set[str] | None = None, limit: int = 10_000) -> int:
