@@ -192,3 +192,22 @@ def test_a_claim_skips_a_job_another_worker_is_claiming_instead_of_waiting(app):
             other.rollback()
         assert claim_next(db.session, worker="third-worker").id == first_id
         assert claim_next(db.session, worker="fourth-worker") is None
+
+
+def test_a_worker_whose_lease_ran_out_does_not_finish_a_job_another_worker_took_over(app):
+    from sqlalchemy.orm import Session
+
+    from portal.jobs import run_job
+    from portal.kb.models import Category
+
+    with app.app_context():
+        job_id = enqueue(db.session, "test_writes_then_decides", {"slug": "once"}).id
+        db.session.commit()
+        slow = claim_next(db.session, worker="slow-worker")
+        with Session(db.engine) as other:  # the slow worker's lease runs out: another takes the job
+            assert claim_next(other, worker="other-worker", lease_for=timedelta(0)).id == job_id
+        assert run_job(db.session, slow) is False
+        db.session.expire_all()
+        assert db.session.scalars(select(Category).where(Category.slug == "once")).all() == []
+        job = db.session.get(Job, job_id)
+        assert (job.status, job.locked_by, job.attempts) == (RUNNING, "other-worker", 2)

@@ -142,8 +142,9 @@ def _claim_skip_locked(session: Session, due, kinds: set[str] | None, worker: st
         return None
     job.status, job.locked_by, job.locked_at = RUNNING, worker or _worker_id(), now
     job.attempts = (job.attempts or 0) + 1
+    job_id = job.id
     session.commit()
-    return job
+    return session.get(Job, job_id, populate_existing=True)  # loaded as claimed: run_job reads the owner
 
 
 def run_job(session: Session, job: Job) -> bool:
