@@ -188,11 +188,14 @@ def test_api_validation_idempotency_and_messages(support_app):
     assert client.get("/api/v1/tickets/unknown").get_json()["error"]["code"] == "not_found"
 
 
-def test_concurrent_submissions_create_exactly_one_ticket_each(support_app):
+def test_concurrent_submissions_create_exactly_one_ticket_each(make_any_app):
+    from tests.conftest import SUPPORT_SETTINGS
+
+    app = make_any_app(**SUPPORT_SETTINGS)  # SQLite and PostgreSQL
     errors = []
 
     def submit(offset):
-        client = support_app.test_client()
+        client = app.test_client()
         for n in range(25):
             response = client.post("/api/v1/tickets", json={"message": f"Concurrent request number {offset}-{n}"},
                                    headers={"Idempotency-Key": f"k-{offset}-{n}"})
@@ -205,7 +208,7 @@ def test_concurrent_submissions_create_exactly_one_ticket_each(support_app):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert ticket_count(support_app) == 200
+    assert ticket_count(app) == 200
 
 
 def test_emails_arrive_in_the_customers_language_with_the_status_link(make_app):
@@ -225,9 +228,9 @@ def test_emails_arrive_in_the_customers_language_with_the_status_link(make_app):
         assert f"https://help.example.org/es/tickets/{created['token']}" in body
 
 
-def test_a_crashed_worker_does_not_lose_notifications(make_app):
+def test_a_crashed_worker_does_not_lose_notifications(make_any_app):
     with smtp_server() as (host, port, inbox):
-        app = make_app(languages=("en",), translation_engines=(), smtp_host=host, smtp_port=port)
+        app = make_any_app(languages=("en",), translation_engines=(), smtp_host=host, smtp_port=port)
         create_via_api(app.test_client(), email="sam@example.org")
         with app.app_context():
             job = claim_next(db.session, kinds={"send_ticket_email"}, worker="worker-that-dies")
