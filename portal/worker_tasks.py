@@ -3,7 +3,9 @@
 
 def load_all() -> None:
     from portal import publishing  # noqa: F401 - scheduled publishing
+    from portal.notices import jobs as notice_jobs  # noqa: F401
     from portal.search import jobs as search_jobs  # noqa: F401
     from portal.support import jobs as support_jobs  # noqa: F401
     from portal.support import notifications  # noqa: F401
+    from portal.support import routing  # noqa: F401 - escalation of overdue tickets
     from portal.translation import jobs as translation_jobs  # noqa: F401

@@ -13,13 +13,30 @@ from flask_babel import format_date, format_datetime, format_number
 
 from portal.i18n import language_name, text_direction
 from portal.kb.files import is_web_url
-from portal.web import api, desk, errors, guard, http_cache, page_cache, public, studio, studio_translate, support
+from portal.services import services
+from portal.shared import CONTENT, generation
+from portal.web import (
+    api,
+    desk,
+    desk_agents,
+    desk_notices,
+    errors,
+    guard,
+    http_cache,
+    notices,
+    page_cache,
+    public,
+    studio,
+    studio_translate,
+    support,
+)
 from portal.web.labels import kind_label
 
 #: Blueprints of the staff side (desk, studio, sign-in): personal data, never cached.
-STAFF_BLUEPRINTS = frozenset({"desk", "studio", "studio_translate", "studio_reports", "accounts"})
+STAFF_BLUEPRINTS = frozenset({"desk", "desk_agents", "desk_notices", "studio", "studio_translate", "studio_reports",
+                              "accounts"})
 
-_TOKEN_IN_PATH = re.compile(r"(/tickets/)[A-Za-z0-9_-]{16,}")
+_TOKEN_IN_PATH = re.compile(r"(/tickets/|/notices/follows/)[A-Za-z0-9_-]{16,}")
 
 
 def _redact(value):
@@ -30,7 +47,7 @@ class RedactTicketTokens(logging.Filter):
     """Ticket tokens are secrets: never let one reach a log line (access logs included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "/tickets/" in record.msg:
+        if isinstance(record.msg, str) and ("/tickets/" in record.msg or "/follows/" in record.msg):
             record.msg = _redact(record.msg)
         if isinstance(record.args, dict):  # gunicorn's access log formats with a mapping
             record.args = {k: _redact(v) for k, v in record.args.items()}
@@ -55,7 +72,10 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public.root)
     app.register_blueprint(public.bp)
     app.register_blueprint(support.bp)
+    app.register_blueprint(notices.bp)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(desk_agents.bp)
+    app.register_blueprint(desk_notices.bp)
     app.register_blueprint(studio.bp)
 
     app.register_blueprint(studio_translate.bp)
@@ -72,7 +92,11 @@ def register_web(app: Flask) -> None:
     # --- end studio reports ---
     errors.register(app)
 
-    page_cache.install(app, http_cache.SHARED_MAX_AGE)
+    shared = services(app).shared
+    # Pages kept in each node are dropped when any node or the worker changes the content (ADR 0014).
+    page_cache.install(app, http_cache.SHARED_MAX_AGE,
+                       signal=(lambda: generation(shared, CONTENT)) if shared.shared else None)
+    notices.install(app, http_cache.SHARED_MAX_AGE)  # active notices, dropped with the stored pages
 
     @app.context_processor
     def _template_context():
@@ -89,6 +113,7 @@ def register_web(app: Flask) -> None:
             "format_datetime": format_datetime,
             "format_number": format_number,
             "is_web_url": is_web_url,
+            **notices.template_helpers(),
         }
 
     @app.after_request

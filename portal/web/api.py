@@ -15,9 +15,11 @@ from portal.search.service import HYBRID, RETRIEVALS
 from portal.services import services
 from portal.support import actions
 from portal.support import service as support
+from portal.web import notices as notice_banners
 from portal.web import page_cache
 from portal.web.articles import present
 from portal.web.guard import bounded_int
+from portal.web.notices import rfc3339
 from portal.web.public import search_generations
 from portal.web.support import error_messages
 
@@ -143,6 +145,39 @@ def deflect():
     response = jsonify(_results_json(results, lang))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/api/v1/notices")
+@page_cache.cacheable()
+def notices():
+    """``GET /api/v1/notices?lang=``: active notices in ``lang`` (translated where a translation
+    exists, and saying so), with their status and timestamped updates, newest first."""
+
+    lang = _language_arg()
+    if lang is None:
+        return api_error(
+            400, "unknown_language", f"'lang' must be one of: {', '.join(current_app.config['SETTINGS'].languages)}."
+        )
+    return jsonify({"language": lang, "notices": [notice_json(shown, lang) for shown in notice_banners.for_home(lang)]})
+
+
+def notice_json(shown, lang: str) -> dict:
+    """One notice as the API and the contact form's suggestions give it."""
+    return {
+        "id": shown.id,
+        "title": shown.title,
+        "language": shown.lang,
+        "source_language": shown.source_lang,
+        "machine_translated": shown.machine,
+        "severity": shown.severity,
+        "status": shown.status,
+        "html": shown.body_html,
+        "url": url_for("notices.notice", lang=lang, notice_id=shown.id),
+        "created_at": rfc3339(shown.created_at),
+        "updated_at": rfc3339(shown.updated_at),
+        "updates": [{"status": u.status, "text": u.text, "language": u.lang, "machine_translated": u.machine,
+                     "created_at": rfc3339(u.created_at)} for u in shown.updates],
+    }
 
 
 @bp.get("/api/v1/suggest")

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 SHARED_MAX_AGE = 60
 #: Blueprints of public pages; support pages (contact, tickets) are never stored.
-PUBLIC_BLUEPRINTS = frozenset({"public", "root"})
+PUBLIC_BLUEPRINTS = frozenset({"public", "root", "notices"})
 NEVER_STORED_BLUEPRINTS = frozenset({"support"})
 
 

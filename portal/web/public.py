@@ -28,6 +28,7 @@ from portal.search import SearchQuery, clean_query
 from portal.services import services
 from portal.studio.uploads import IMAGE_TYPES, MEDIA_NAME, MEDIA_TYPES
 from portal.validation import is_local_path
+from portal.web import notices as notice_banners
 from portal.web import page_cache, visit
 from portal.web.articles import present
 from portal.web.guard import parse_count, same_site_only
@@ -120,7 +121,7 @@ def home():
     categories = _categories()
     popular = kb.popular_articles(db.session, g.lang)
     return render_template("public/home.html", categories=categories, popular=popular,
-                           category_name=kb.category_name)
+                           category_name=kb.category_name, notices=notice_banners.for_home(g.lang))
 
 
 @bp.get("/categories/<slug>")
@@ -233,6 +234,7 @@ def article(slug: str):
         machine_translation_possible=machine_translation_possible,
         body_html=shown.body_html,
         category_name=kb.category_name(found.category, g.lang),
+        notices=notice_banners.for_article(g.lang, found.slug, found.category.slug if found.category else None),
     )
 
 
@@ -265,6 +267,7 @@ def search():
         category=category,
         categories=_categories(),
         category_name=kb.category_name,
+        notices=notice_banners.for_search(g.lang, query, [r.slug for r in results.results]),
     )
     page_cache.remember(body=html, logged=logged)
     if results.translation_pending:
