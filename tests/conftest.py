@@ -282,3 +282,51 @@ def make_any_app(request, make_app):
         return app
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated_template(postgres_server_url, tmp_path_factory) -> str:
+    """The name of a PostgreSQL database migrated once per session, to copy (``CREATE DATABASE ... TEMPLATE``)."""
+    from flask_migrate import upgrade
+
+    from portal.db import db
+    from tests.support.services import create_database
+
+    name = "portal_migrated_template"
+    url = create_database(postgres_server_url, name)
+    app = app_on(tmp_path_factory.mktemp("pg-template"), database_url=url)
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()  # a template database must have no connections when it is copied
+    return name
+
+
+def postgres_copy(server_url: str, template: str, label: str) -> str:
+    """A new database copied from ``template`` (a plain name made of ``label``), as a URL."""
+    import re
+    import uuid
+
+    from tests.support.services import create_database
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return create_database(server_url, name, template=template)
+
+
+#: Settings per search backend (issue 14: the search tests run on both).
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def search_backend_settings(backend: str, request) -> dict:
+    """Settings selecting ``backend``; for PostgreSQL, a migrated database of this test's own."""
+    if backend == "whoosh":
+        return {}
+    url = postgres_copy(request.getfixturevalue("postgres_server_url"),
+                        request.getfixturevalue("postgres_migrated_template"), request.node.name)
+    return {"search_backend": "postgres", "database_url": url}
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_backend(request) -> dict:
+    """Settings for a search backend, once Whoosh on SQLite and once PostgreSQL (pass them to ``make_app``)."""
+    return search_backend_settings(request.param, request)

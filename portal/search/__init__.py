@@ -1,4 +1,4 @@
-"""Search in the customer's own language over a multilingual Whoosh index.
+"""Search in the customer's own language over a multilingual keyword index (Whoosh or PostgreSQL).
 
 Public interface: :func:`build_search_service` (the factory ``create_app`` registers
 as the ``search`` service; ``services().search`` is the app's :class:`SearchService`),
@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Flask
 
 from portal.db import db
-from portal.search.backend import WhooshBackend
+from portal.search.backend import SearchBackend, WhooshBackend
 from portal.search.hybrid import HUB_WEIGHT, background_queries, hubness
+from portal.search.postgres import PostgresBackend
 from portal.search.service import (
     QUERY_TRANSLATION_PENDING,
     SearchQuery,
@@ -25,9 +26,11 @@ from portal.services import services
 
 #: How stale the passage vectors of a web process may be (seconds) before it looks again.
 VECTOR_CHECK_SECONDS = 1.0
+#: How long a web process trusts the PostgreSQL index generation it read (seconds).
+GENERATION_CHECK_SECONDS = 0.5
 
-__all__ = ["SearchQuery", "SearchResults", "SearchService", "build_search_service", "clean_query",
-           "search_service"]
+__all__ = ["SearchBackend", "SearchQuery", "SearchResults", "SearchService", "build_search_service",
+           "clean_query", "search_service"]
 
 
 def search_service(app=None) -> SearchService:
@@ -56,6 +59,8 @@ def build_search_service(app: Flask) -> SearchService:
             return QUERY_TRANSLATION_PENDING if found is None else found
         return service.translate_query(db.session, text, src, tgt)
 
+    with app.app_context():
+        engine = db.engine
     embedder = registry.embedder
     vectors = None
     if embedder is not None:
@@ -63,10 +68,14 @@ def build_search_service(app: Flask) -> SearchService:
         def hub_penalty(matrix):
             return HUB_WEIGHT * hubness(matrix, background_queries(embedder))
 
-        with app.app_context():
-            engine = db.engine
         # Tests index and search in one process, one line after the other: they look every time.
         vectors = DatabaseVectorIndex(engine.connect, embedder.model_id, embedder.dim, penalty=hub_penalty,
                                       check_every=0.0 if settings.testing else VECTOR_CHECK_SECONDS)
-    return SearchService(WhooshBackend(settings.search_index_dir), detect, translate_query,
+    backend: SearchBackend
+    if settings.search_backend == "postgres":
+        backend = PostgresBackend(lambda: db.session, engine.connect,
+                                  check_every=0.0 if settings.testing else GENERATION_CHECK_SECONDS)
+    else:
+        backend = WhooshBackend(settings.search_index_dir)
+    return SearchService(backend, detect, translate_query,
                          settings.kb_source_language, embedder=embedder, vectors=vectors)

@@ -1,4 +1,10 @@
-"""Whoosh search backend (classic 2.7 API only, so ``whoosh-reloaded`` stays a drop-in).
+"""The keyword search backend interface, and its embedded implementation on Whoosh.
+
+:class:`SearchBackend` is what the query pipeline and the index jobs use; the
+backend is chosen by ``PORTAL_SEARCH_BACKEND`` (``whoosh``: this module, a
+directory beside the database; ``postgres``: ``postgres.py``, tables in the
+portal's PostgreSQL database). Whoosh uses the classic 2.7 API only, so
+``whoosh-reloaded`` stays a drop-in.
 
 One writer at a time (Whoosh's lock; the job worker owns indexing), readers never
 blocked. Searchers are reopened when the index generation changes instead of
@@ -12,8 +18,10 @@ import math
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Term
@@ -47,6 +55,44 @@ def _coverage(result, rarity: dict[str, float]) -> float:
     for _, text in result.matched_terms():
         matched.add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return sum(weight for word, weight in rarity.items() if word in matched) / sum(rarity.values())
+
+
+class SearchBackend(Protocol):
+    """Keyword retrieval over one document per (article, language version).
+
+    Writes take the caller's database ``session``: a backend that lives in the
+    database writes through it (only flushing), so the index changes commit with the
+    job that made them; an external index commits on its own and ignores it.
+    """
+
+    @property
+    def generation(self) -> Any:
+        """Changes whenever a write is committed (keys the result cache)."""
+        ...
+
+    def index(self, docs: list[dict], delete_keys: Sequence[str] = (), optimize: bool = False, *,
+              session: Any = None) -> None: ...
+
+    def delete(self, keys: list[str], *, session: Any = None) -> None: ...
+
+    def replace_all(self, docs: list[dict], *, session: Any = None) -> None: ...
+
+    def search_language(self, lang: str, text: str, *, category: str | None = None,
+                        limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]: ...
+
+    def correct(self, lang: str, word: str) -> str | None: ...
+
+    def has_term(self, lang: str, word: str) -> bool: ...
+
+    def complete(self, lang: str, prefix: str, limit: int = 8) -> list[str]: ...
+
+    def slugs_in_category(self, category: str) -> set[str]: ...
+
+    def keys(self) -> list[str]: ...
+
+    def versions(self, slugs: list[str]) -> dict[str, list[dict]]:
+        """The stored fields of every indexed version of each slug."""
+        ...
 
 
 #: How long a directory must have been left alone before its listing is trusted (> a kernel tick).
@@ -83,7 +129,7 @@ class WhooshBackend:
         marker.write_text(SCHEMA_VERSION)
         return ix
 
-    def replace_all(self, docs: list[dict]) -> None:
+    def replace_all(self, docs: list[dict], *, session=None) -> None:
         """Replace the whole index content in one commit (a rebuild).
 
         Readers keep their generation until the commit lands, so a rebuild never
@@ -145,7 +191,8 @@ class WhooshBackend:
                 time.sleep(0.05)  # another process holds the single-writer lock
 
     # --- writes --------------------------------------------------------------
-    def index(self, docs: list[dict], delete_keys: list[str] = (), optimize: bool = False) -> None:
+    def index(self, docs: list[dict], delete_keys: Sequence[str] = (), optimize: bool = False, *,
+              session=None) -> None:
         """Add or replace documents (by ``key``) and delete others, in one commit."""
         writer = self._writer()
         try:
@@ -158,7 +205,7 @@ class WhooshBackend:
             raise
         writer.commit(optimize=optimize)
 
-    def delete(self, keys: list[str]) -> None:
+    def delete(self, keys: list[str], *, session=None) -> None:
         self.index([], delete_keys=list(keys))
 
     # --- reads ---------------------------------------------------------------
@@ -237,3 +284,7 @@ class WhooshBackend:
 
     def keys(self) -> list[str]:
         return [fields["key"] for fields in self.searcher().all_stored_fields()]
+
+    def versions(self, slugs: list[str]) -> dict[str, list[dict]]:
+        searcher = self.searcher()
+        return {slug: [dict(fields) for fields in searcher.documents(slug=slug)] for slug in slugs}

@@ -52,14 +52,14 @@ def _documents(session: Session, article_ids: list[int] | None) -> tuple[list[di
 def index_articles(session: Session, backend, article_ids: list[int]) -> int:
     """(Re)index the given articles; removes their versions that are no longer published."""
     docs, unpublished = _documents(session, article_ids)
-    backend.index(docs, delete_keys=unpublished)
+    backend.index(docs, delete_keys=unpublished, session=session)
     return len(docs)
 
 
 def rebuild_index(session: Session, backend) -> int:
-    """Rebuild the whole index from the database, in one atomic commit."""
+    """Rebuild the whole index from the database, in one atomic commit (the caller's, on PostgreSQL)."""
     docs, _ = _documents(session, None)
-    backend.replace_all(docs)
+    backend.replace_all(docs, session=session)
     return len(docs)
 
 

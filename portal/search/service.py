@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from portal.cache import LRUCache
 from portal.langid import Detection, script_of_language
 from portal.search.analyzers import analyzer_for, terms
-from portal.search.backend import RawHit, WhooshBackend
+from portal.search.backend import RawHit, SearchBackend
 from portal.search.hybrid import (
     DENSE_LIMIT,
     DENSE_WEIGHT,
@@ -163,13 +163,13 @@ class _Dense:
 
 
 class SearchService:
-    """Hybrid search: keyword (:class:`WhooshBackend`) and dense (a vector store), fused by rank.
+    """Hybrid search: keyword (a :class:`SearchBackend`) and dense (a vector store), fused by rank.
 
     Detection, query translation and the embedder are injected; with no
     embedder (``PORTAL_EMBEDDINGS=none``) or no vectors yet, search is keyword only.
     """
 
-    def __init__(self, backend: WhooshBackend, detect, translate_query, source_lang: str, cache_size: int = 2048,
+    def __init__(self, backend: SearchBackend, detect, translate_query, source_lang: str, cache_size: int = 2048,
                  embedder=None, vectors=None):
         self.backend = backend
         self.detect = detect  # (text, accept_language, ui_lang) -> Detection
@@ -317,7 +317,9 @@ class SearchService:
         wanted = set().union(*(terms(code, words) for code, words in pairs))
         if translated:
             wanted |= set(terms(self.source_lang, translated))
-        shown = {slug: version for slug in window if (version := self._shown_version(slug, query.ui_lang))}
+        stored = self.backend.versions(window)
+        shown = {slug: version for slug in window
+                 if (version := self._shown_version(stored.get(slug, []), query.ui_lang))}
         passages = self._snippet_passages(shown, dense)
         results = [self._present(slug, fused[slug], shown[slug], passages.get(slug), keyword_by_slug.get(slug), dense,
                                  text, translated, wanted) for slug in window if slug in shown]
@@ -327,9 +329,10 @@ class SearchService:
                              results, suggestion, modes, semantic, translation_pending=pending,
                              secondary_lang=detection.secondary)
 
-    def _shown_version(self, slug: str, ui_lang: str) -> dict | None:
+    @staticmethod
+    def _shown_version(stored: list[dict], ui_lang: str) -> dict | None:
         """The indexed version to show: the reader's language, else the original."""
-        versions = {fields["lang"]: fields for fields in self.backend.searcher().documents(slug=slug)}
+        versions = {fields["lang"]: fields for fields in stored}
         if not versions:
             return None  # vectors ahead of the keyword index (a job in flight)
         return versions.get(ui_lang) or next((f for f in versions.values() if f["kind"] == "source"),

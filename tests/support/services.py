@@ -99,8 +99,9 @@ def redis_server():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """A new empty database ``name`` on the server of ``server_url``; returns its URL.
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """A new empty database ``name`` (a copy of database ``template`` if given) on the server of
+    ``server_url``; returns its URL.
 
     Tests share one PostgreSQL server per session and take a database each, which
     costs ~0.3 s instead of ~3 s for a cluster of their own.
@@ -109,13 +110,14 @@ def create_database(server_url: str, name: str) -> str:
 
     from sqlalchemy import create_engine, text
 
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
-        raise ValueError(f"not a plain database name: {name!r}")
+    for plain in (name, template or "x"):
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", plain):
+            raise ValueError(f"not a plain database name: {plain!r}")
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     finally:
         engine.dispose()
     return server_url.rsplit("/", 1)[0] + "/" + name

@@ -1,0 +1,313 @@
+"""The keyword search backend on PostgreSQL full-text search (``PORTAL_SEARCH_BACKEND=postgres``).
+
+Documents are rows of ``search_document`` in the portal's own database, written
+through the caller's session, so an index job's changes commit with the job and
+every web node sees them at once (ADR 0013). Each row's ``tsv`` is built with its
+language's configuration: a Snowball one with accents folded before stemming
+(``portal_<code>``, made by the migration) where PostgreSQL has one, otherwise
+the terms of the Whoosh analyzers (CJK bigrams, folding) as a ready-made
+vector, so those languages match exactly as on Whoosh. Ranking is ``ts_rank_cd``
+with the title weighted as ``schema.TITLE_BOOST``; did-you-mean and completion
+read ``search_word`` (pg_trgm, a prefix index); ``search_generation`` is
+bumped by every write.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from portal.search.analyzers import terms as analyze
+from portal.search.backend import ALL_WORDS_BOOST, RawHit
+from portal.search.schema import TITLE_BOOST, field_language
+
+#: Language code -> PostgreSQL 15 Snowball configuration; the migration made ``portal_<code>`` of each.
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
+    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+    "ne": "nepali", "nl": "dutch", "no": "norwegian", "nb": "norwegian", "nn": "norwegian",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
+    "tr": "turkish", "yi": "yiddish",
+}
+#: ts_rank_cd weights {D, C, B, A}: bodies are D, titles A.
+RANK_WEIGHTS = [1.0 / TITLE_BOOST, 1.0 / TITLE_BOOST, 1.0 / TITLE_BOOST, 1.0]
+#: Longest word kept in a vector or the vocabulary (longer ones are no one's search words).
+MAX_WORD = 100
+MAX_QUERY_WORDS = 32
+_MAX_POSITION = 16383  # PostgreSQL's limit
+_MAX_POSITIONS_PER_WORD = 255
+_STORED = ("key", "slug", "lang", "kind", "machine", "category", "tags", "title", "summary", "excerpt",
+           "popularity")
+
+
+def configuration(lang: str) -> str | None:
+    """The text-search configuration for ``lang``, or None when the Whoosh analyzers' terms are used."""
+    base = lang.replace("_", "-").split("-")[0].lower()
+    code = "no" if base in ("nb", "nn") else base
+    return f"portal_{code}" if code in SNOWBALL else None
+
+
+def _quote(word: str) -> str:
+    """A lexeme as a quoted tsvector/tsquery literal (no dictionary applied to it)."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _vector_literal(parts: list[tuple[list[str], str]]) -> str:
+    """A tsvector literal of already analysed words: [(words, weight)], positions running on."""
+    places: dict[str, list[str]] = {}
+    position = 0
+    for words, weight in parts:
+        for word in words:
+            position = min(position + 1, _MAX_POSITION)
+            if len(word) > MAX_WORD:
+                continue
+            found = places.setdefault(word, [])
+            if len(found) < _MAX_POSITIONS_PER_WORD:
+                found.append(f"{position}{weight}")
+    return " ".join(f"{_quote(word)}:{','.join(spots)}" for word, spots in places.items())
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions (as a typo is counted)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class PostgresBackend:
+    """:class:`portal.search.backend.SearchBackend` on the portal's PostgreSQL database."""
+
+    def __init__(self, session: Callable[[], Session], connect: Callable[[], Connection], check_every: float = 0.0):
+        self._session = session  # writes with no session given go through the current one
+        # Reads take a pooled connection of their own: they need no app context, and
+        # see what is committed, as every other node does.
+        self._connect = connect
+        #: Seconds a web process trusts the generation it read (0: look every time).
+        self._check_every = check_every
+        self._generation: tuple[float, int] | None = None
+
+    # --- writes (flush only: the caller's transaction commits them) ------------
+    def index(self, docs: list[dict], delete_keys: Sequence[str] = (), optimize: bool = False, *,
+              session: Any = None) -> None:
+        """Add or replace documents (by ``key``) and delete others."""
+        session = session or self._session()
+        self._bump(session)  # first: concurrent writers queue here, so the counts below stay exact
+        keys = list(dict.fromkeys([*delete_keys, *(doc["key"] for doc in docs)]))
+        delta: Counter[tuple[str, str]] = Counter()
+        if keys:
+            for row in session.execute(text("SELECT field, words FROM search_document WHERE key = ANY(:keys) "
+                                            "FOR UPDATE"), {"keys": keys}):
+                for word in row.words.split():
+                    delta[(row.field, word)] -= 1
+            session.execute(text("DELETE FROM search_document WHERE key = ANY(:keys)"), {"keys": keys})
+        rows = [self._row(doc) for doc in docs]
+        for row in rows:
+            for word in row["words"].split():
+                delta[(row["field"], word)] += 1
+        self._insert(session, rows)
+        changed = {place: count for place, count in delta.items() if count}
+        if changed:
+            session.execute(text(
+                "INSERT INTO search_word (field, word, docs) "
+                "SELECT * FROM unnest(CAST(:fields AS text[]), CAST(:words AS text[]), CAST(:counts AS int[])) "
+                "ON CONFLICT (field, word) DO UPDATE SET docs = search_word.docs + excluded.docs"),
+                {"fields": [f for f, _ in changed], "words": [w for _, w in changed], "counts": list(changed.values())})
+            session.execute(text(
+                "DELETE FROM search_word WHERE docs <= 0 AND (field, word) IN "
+                "(SELECT * FROM unnest(CAST(:fields AS text[]), CAST(:words AS text[])))"),
+                {"fields": [f for f, _ in changed], "words": [w for _, w in changed]})
+        session.flush()
+
+    def delete(self, keys: list[str], *, session: Any = None) -> None:
+        self.index([], delete_keys=list(keys), session=session)
+
+    def replace_all(self, docs: list[dict], *, session: Any = None) -> None:
+        """Replace the whole index; readers see the old one until the caller commits."""
+        session = session or self._session()
+        self._bump(session)
+        session.execute(text("DELETE FROM search_document"))
+        session.execute(text("DELETE FROM search_word"))
+        rows = [self._row(doc) for doc in docs]
+        self._insert(session, rows)
+        counts = Counter((row["field"], word) for row in rows for word in row["words"].split())
+        if counts:
+            session.execute(text(
+                "INSERT INTO search_word (field, word, docs) "
+                "SELECT * FROM unnest(CAST(:fields AS text[]), CAST(:words AS text[]), CAST(:counts AS int[]))"),
+                {"fields": [f for f, _ in counts], "words": [w for _, w in counts], "counts": list(counts.values())})
+        session.flush()
+
+    @staticmethod
+    def _bump(session: Session) -> None:
+        session.execute(text("UPDATE search_generation SET value = value + 1 WHERE id = 1"))
+
+    @staticmethod
+    def _row(doc: dict) -> dict:
+        lang = doc["lang"]
+        suffix = field_language(lang)
+        title = doc.get(f"title_{suffix}", "")
+        body = doc.get(f"body_{suffix}", "")
+        config = configuration(lang)
+        words = [w for w in dict.fromkeys(analyze(lang, doc.get(f"spell_{suffix}", ""), stem=False))
+                 if len(w) <= MAX_WORD]
+        row = {name: doc.get(name, "") for name in _STORED}
+        row.update(machine=bool(doc.get("machine")), popularity=int(doc.get("popularity") or 0), field=suffix,
+                   words=" ".join(words), config=config or "simple")
+        if config:
+            row.update(title_text=title, body_text=body, ready="")
+        else:
+            row.update(title_text="", body_text="",
+                       ready=_vector_literal([(analyze(lang, title), "A"), (analyze(lang, body), "")]))
+        return row
+
+    @staticmethod
+    def _insert(session: Session, rows: list[dict]) -> None:
+        if not rows:
+            return
+        session.execute(text(
+            "INSERT INTO search_document (key, slug, lang, field, kind, machine, category, tags, title, summary, "
+            "excerpt, popularity, words, tsv) VALUES (:key, :slug, :lang, :field, :kind, :machine, :category, :tags, "
+            ":title, :summary, :excerpt, :popularity, :words, "
+            "setweight(to_tsvector(CAST(:config AS regconfig), :title_text), 'A') || "
+            "to_tsvector(CAST(:config AS regconfig), :body_text) || CAST(:ready AS tsvector))"), rows)
+
+    # --- reads -------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        known = self._generation
+        now = time.monotonic()
+        if known is not None and now - known[0] < self._check_every:
+            return known[1]
+        rows = self._read(text("SELECT value FROM search_generation WHERE id = 1"))
+        value = int(rows[0][0]) if rows else 0
+        self._generation = (now, value)
+        return value
+
+    def _read(self, statement, params: dict | None = None):
+        """Run one read statement on a pooled connection; the rows are fetched before it is returned."""
+        with self._connect() as conn:
+            return conn.execute(statement, params or {}).fetchall()
+
+    def _query_words(self, lang: str, text_: str) -> list[str]:
+        config = configuration(lang)
+        if config is None:
+            words = analyze(lang, text_)
+        else:
+            words = [row[0] for row in self._read(text(
+                "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :text)) "
+                "ORDER BY positions[1]"), {"config": config, "text": text_})]
+        return [w for w in dict.fromkeys(words) if len(w) <= MAX_WORD][:MAX_QUERY_WORDS]
+
+    def search_language(self, lang: str, text: str, *, category: str | None = None,
+                        limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]:
+        """Documents in ``lang`` matching ``text`` (see ``WhooshBackend.search_language``)."""
+        words = self._query_words(lang, text)
+        if not words:
+            return [], []
+        quoted = [_quote(w) for w in words]
+        params: dict[str, Any] = {"lang": lang, "any": " | ".join(quoted), "all": " & ".join(quoted),
+                                  "weights": RANK_WEIGHTS, "boost": ALL_WORDS_BOOST, "limit": limit,
+                                  "category": category or ""}
+        matched = ""
+        if len(words) > 1:
+            params.update({f"w{i}": q for i, q in enumerate(quoted)})
+            matched = "".join(f", d.tsv @@ CAST(:w{i} AS tsquery) AS m{i}" for i in range(len(words)))
+        rows = self._read(_sql(
+            f"SELECT {', '.join('d.' + name for name in _STORED)}, "
+            "ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.any_, 1) + CASE WHEN d.tsv @@ q.all_ THEN "
+            f"  :boost * ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.all_, 1) ELSE 0 END AS score{matched} "
+            "FROM search_document d, (SELECT CAST(:any AS tsquery) AS any_, CAST(:all AS tsquery) AS all_) q "
+            f"WHERE d.lang = :lang AND d.tsv @@ {'q.all_' if require_all else 'q.any_'} "
+            f"{'AND d.category = :category ' if category else ''}"
+            "ORDER BY score DESC, d.key LIMIT :limit"), params)
+        rarity = self._rarity(lang, quoted) if len(words) > 1 and rows else []
+        hits = []
+        for row in rows:
+            fields = {name: getattr(row, name) for name in _STORED}
+            coverage = 1.0
+            if rarity:
+                coverage = sum(weight for i, weight in enumerate(rarity) if getattr(row, f"m{i}")) / sum(rarity)
+            hits.append(RawHit(row.key, row.slug, row.lang, row.kind, float(row.score), fields, coverage))
+        return hits, words
+
+    def _rarity(self, lang: str, quoted: list[str]) -> list[float]:
+        """Each word's inverse document frequency among the documents in ``lang``."""
+        counts = ", ".join(f"(SELECT count(*) FROM search_document WHERE lang = :lang "
+                           f"AND tsv @@ CAST(:w{i} AS tsquery))" for i in range(len(quoted)))
+        params: dict[str, Any] = {"lang": lang, **{f"w{i}": q for i, q in enumerate(quoted)}}
+        row = self._read(_sql(
+            f"SELECT (SELECT count(*) FROM search_document WHERE lang = :lang), {counts}"), params)[0]
+        total = row[0]
+        return [math.log((total + 1) / (frequency + 1)) + 1.0 for frequency in row[1:]]
+
+    def has_term(self, lang: str, word: str) -> bool:
+        return bool(self._read(text("SELECT 1 FROM search_word WHERE field = :field AND word = :word"),
+                               {"field": field_language(lang), "word": word}))
+
+    def correct(self, lang: str, word: str) -> str | None:
+        """Did-you-mean for one word: edit distance 1, then 2, first letter fixed, most common first."""
+        if not word or len(word) > MAX_WORD or self.has_term(lang, word):
+            return None
+        # Trigram similarity picks the candidates (the prefix index narrows them to the
+        # first letter); the edit distance decides, as on Whoosh.
+        rows = self._read(text(
+            "SELECT word, docs FROM search_word WHERE field = :field AND word LIKE :first ESCAPE '\\' "
+            "AND length(word) BETWEEN :shortest AND :longest "
+            "ORDER BY similarity(word, :word) DESC, docs DESC LIMIT 200"),
+            {"field": field_language(lang), "first": _escape_like(word[0]) + "%", "word": word,
+             "shortest": len(word) - 2, "longest": len(word) + 2})
+        for maxdist in (1, 2):
+            found = [(-row.docs, row.word) for row in rows if _edit_distance(word, row.word) <= maxdist]
+            if found:
+                return min(found)[1]
+        return None
+
+    def complete(self, lang: str, prefix: str, limit: int = 8) -> list[str]:
+        """Vocabulary words starting with ``prefix``, most common first."""
+        if not prefix or len(prefix) > MAX_WORD:
+            return []
+        return [row[0] for row in self._read(text(
+            "SELECT word FROM search_word WHERE field = :field AND word LIKE :prefix ESCAPE '\\' "
+            "ORDER BY docs DESC, word LIMIT :limit"),
+            {"field": field_language(lang), "prefix": _escape_like(prefix) + "%", "limit": limit})]
+
+    def slugs_in_category(self, category: str) -> set[str]:
+        return {row[0] for row in self._read(text("SELECT DISTINCT slug FROM search_document WHERE category = :c"),
+                                             {"c": category})}
+
+    def keys(self) -> list[str]:
+        return [row[0] for row in self._read(text("SELECT key FROM search_document ORDER BY key"))]
+
+    def versions(self, slugs: list[str]) -> dict[str, list[dict]]:
+        found: dict[str, list[dict]] = {slug: [] for slug in slugs}
+        if not slugs:
+            return found
+        rows = self._read(text(f"SELECT {', '.join(_STORED)} FROM search_document "
+                               "WHERE slug = ANY(:slugs) ORDER BY key"), {"slugs": list(slugs)})
+        for row in rows:
+            found[row.slug].append(dict(row._mapping))
+        return found
+
+
+def _sql(statement: str):
+    """SQL assembled from this module's fixed fragments only (every value is a bound parameter)."""
+    return text(statement)
