@@ -21,7 +21,7 @@ from werkzeug.serving import run_simple
 from accessibility import lint_markdown
 from portal import create_app
 from portal.accounts.models import User
-from portal.accounts.service import AccountError, create_user, list_users, normalize_email, set_password
+from portal.accounts.service import AccountError, create_user, list_users, normalize_email, reads, set_password
 from portal.db import db
 from portal.jobs import failed_jobs, run_pending, work_forever
 from portal.kb.files import ArticleFileError, read_article
@@ -32,7 +32,10 @@ from portal.search.jobs import enqueue_embedding, rebuild_index
 from portal.server import SERVE_THREADS, default_workers
 from portal.server import serve as serve_gunicorn
 from portal.services import services
+from portal.support.actions import set_agent_skills
+from portal.support.routing import known_topics
 from portal.translation.engines.argos import PackageError, install_package, installed_packages, remove_package
+from portal.trends.actions import start_periodic_detection
 from portal.worker_tasks import load_all
 
 
@@ -164,6 +167,7 @@ def worker(poll: float, once: bool) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_all()
+    start_periodic_detection(db.session)
     if once:
         click.echo(f"{run_pending(db.session)} jobs run")
         return
@@ -295,9 +299,13 @@ users_group = click.Group("users", help="Staff accounts (agents, writers, admins
 @click.option("--role", "roles", multiple=True, required=True,
               type=click.Choice(["agent", "writer", "admin"]), help="Role; repeat for several.")
 @click.option("--language", default=None, help="Desk UI language (BCP-47); default: the portal's.")
+@click.option("--languages", default="", help="Languages read and written, comma-separated (routing); "
+              "default: the desk language only.")
+@click.option("--topics", default="", help="Topics covered: knowledge-base category slugs, comma-separated "
+              "(routing); default: any.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @with_appcontext
-def users_create(email: str, name: str, roles: tuple[str, ...], language: str | None,
+def users_create(email: str, name: str, roles: tuple[str, ...], language: str | None, languages: str, topics: str,
                  password_stdin: bool) -> None:
     """Create a staff account. The password is prompted for (hidden) unless --password-stdin."""
 
@@ -306,12 +314,49 @@ def users_create(email: str, name: str, roles: tuple[str, ...], language: str | 
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(db.session, email, name, password, list(roles), language)
+        user = create_user(db.session, email, name, password, list(roles), language, _listed(languages),
+                           _listed(topics), known_topics(db.session))
     except AccountError as exc:
         db.session.rollback()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"created user {user.id} <{user.email}> roles: {', '.join(user.roles)}; language: {user.language}")
+    click.echo(f"created user {user.id} <{user.email}> roles: {', '.join(user.roles)}; language: {user.language}"
+               f"; {_skills(user)}")
+
+
+def _listed(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _skills(user: User) -> str:
+    return (f"reads: {', '.join(reads(user))}{'' if user.languages else ' (desk language)'}; "
+            f"topics: {', '.join(user.topics or ()) or 'any'}")
+
+
+@users_group.command("update")
+@click.argument("email")
+@click.option("--languages", default=None, help="Languages read and written, comma-separated; \"\" for the "
+              "desk language only.")
+@click.option("--topics", default=None, help="Topics covered (knowledge-base category slugs), comma-separated; "
+              "\"\" for any.")
+@with_appcontext
+def users_update(email: str, languages: str | None, topics: str | None) -> None:
+    """Change the languages a staff member reads and writes and the topics they cover (routing)."""
+
+    if languages is None and topics is None:
+        raise click.UsageError("nothing to change: give --languages and/or --topics")
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        click.echo(f"error: no account has the address {email}", err=True)
+        sys.exit(1)
+    try:
+        set_agent_skills(db.session, user, _listed(languages) if languages is not None else None,
+                         _listed(topics) if topics is not None else None)
+    except AccountError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"updated user {user.id}; {_skills(user)}")
 
 
 @users_group.command("set-password")
@@ -351,7 +396,7 @@ def users_list() -> None:
         state = "active" if user.active else "inactive"
         last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
         click.echo(f"{user.id:>4}  {user.email}  {user.name}  [{', '.join(user.roles)}]  "
-                   f"{user.language}  {state}  last sign-in: {last}")
+                   f"{user.language}  {state}  last sign-in: {last}; {_skills(user)}")
 # --- end accounts ---
 
 

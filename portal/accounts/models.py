@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string format
     roles: Mapped[list] = mapped_column(JSON, default=list)  # subset of ROLES
     language: Mapped[str] = mapped_column(String(20))  # BCP-47 UI language for the desk
+    # Routing (portal.support.routing): languages read and written (BCP-47, enabled ones; empty:
+    # the UI language only) and topics covered (knowledge-base category slugs; empty: any topic).
+    languages: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    topics: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ from portal.db import db, utcnow
 from portal.i18n import canonical_code
 from portal.validation import is_valid_email
 
+MAX_SKILLS = 40  # languages or topics one person lists: more is a mistake or a forged form
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing is deliberately slow: do not accept megabytes
 MAX_FAILED_LOGINS = 10
@@ -99,6 +101,38 @@ def _validate(email: str, name: str, password: str, roles, language: str | None)
     return name, wanted, canonical
 
 
+def clean_languages(values: Iterable[str], enabled: tuple[str, ...]) -> list[str]:
+    """The enabled codes ``values`` spell (any case, ``_`` or ``-``), in order, without repeats.
+
+    :class:`AccountError` names the first value that is not an enabled language.
+    """
+    wanted = [str(value).strip() for value in values if str(value).strip()]
+    if len(wanted) > MAX_SKILLS:
+        raise AccountError(f"At most {MAX_SKILLS} languages.")
+    codes = []
+    for value in wanted:
+        code = canonical_code(value[:40], enabled)
+        if code is None:
+            raise AccountError(f"Unknown language {value[:40]!r}: use one of {', '.join(enabled)}.")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def clean_topics(values: Iterable[str], known: Collection[str]) -> list[str]:
+    """The topics (knowledge-base category slugs) ``values`` name, in order, without repeats.
+
+    :class:`AccountError` names the first value that is not among ``known``.
+    """
+    wanted = [str(value).strip().lower() for value in values if str(value).strip()]
+    if len(wanted) > MAX_SKILLS:
+        raise AccountError(f"At most {MAX_SKILLS} topics.")
+    for value in wanted:
+        if value not in known:
+            choices = ", ".join(sorted(known)) or "none exist yet: import the knowledge base first"
+            raise AccountError(f"Unknown topic {value[:120]!r}: use one of {choices}.")
+    return list(dict.fromkeys(wanted))
+
+
 def create_user(
     session: Session,
     email: str,
@@ -106,20 +140,46 @@ def create_user(
     password: str,
     roles,
     language: str | None = None,
+    languages: Iterable[str] = (),
+    topics: Iterable[str] = (),
+    known_topics: Collection[str] = (),
 ) -> User:
     """Create and commit an active staff account; :class:`AccountError` when refused.
 
-    ``language`` defaults to the portal's default UI language.
+    ``language`` defaults to the portal's default UI language. ``languages`` (read and
+    written) must be enabled ones and ``topics`` among ``known_topics`` (the caller knows
+    the knowledge base's categories; accounts do not).
     """
     email = normalize_email(email)
     name, roles, language = _validate(email, name, password, roles, language)
+    enabled = _enabled_languages()
+    read = clean_languages(languages, enabled[0] if enabled else (language,))
+    covered = clean_topics(topics, known_topics)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError("An account with this email address already exists.")
     user = User(email=email, name=name, password_hash=hash_password(password), roles=roles,
-                language=language, active=True, failed_logins=0)
+                language=language, languages=read, topics=covered, active=True, failed_logins=0)
     session.add(user)
     session.commit()
     return user
+
+
+def update_skills(user: User, languages: Iterable[str] | None = None, topics: Iterable[str] | None = None,
+                  known_topics: Collection[str] = ()) -> None:
+    """Change what ``user`` reads and covers (None leaves that part as it is); nothing is
+    changed when either part is refused (:class:`AccountError`). Needs an app context."""
+    enabled = _enabled_languages()
+    read = clean_languages(languages, enabled[0] if enabled else ()) if languages is not None else None
+    covered = clean_topics(topics, known_topics) if topics is not None else None
+    if read is not None:
+        user.languages = read
+    if covered is not None:
+        user.topics = covered
+
+
+def reads(user: User) -> list[str]:
+    """Languages ``user`` reads: those listed, or, when none are, their desk UI language."""
+    return list(user.languages or ()) or [user.language]
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from portal.support import service
+from portal.accounts.models import User
+from portal.accounts.service import update_skills
+from portal.support import routing, service
 from portal.support.jobs import queue_processing
 from portal.support.models import SOLVED, Message, Ticket
 from portal.support.notifications import AGENT_REPLIED, CUSTOMER_REPLIED, TICKET_CREATED, TICKET_SOLVED, notify
@@ -29,6 +31,8 @@ def open_ticket(session: Session, data: service.NewTicket) -> tuple[Ticket, str,
     ticket, token, created = service.create_ticket(session, _secret_keys(), data, settings.languages,
                                                    settings.sla_hours or None)
     if created:
+        routing.route(session, ticket, settings.routing_topic_cues)
+        routing.schedule_escalation(session, ticket)
         notify(session, ticket, TICKET_CREATED)
         queue_processing(session, ticket.messages[0])
     session.commit()
@@ -86,6 +90,18 @@ def change_status(session: Session, ticket: Ticket, agent, status: str) -> None:
 
 
 def assign_ticket(session: Session, ticket: Ticket, agent, assignee) -> None:
-    """Give the ticket to ``assignee`` (None: to nobody)."""
+    """Give the ticket to ``assignee`` (None: to nobody, and it is escalated if still nobody's when due)."""
     service.assign(ticket, agent, assignee)
+    if assignee is None:
+        routing.schedule_escalation(session, ticket)
+    session.commit()
+
+
+def set_agent_skills(session: Session, agent: User, languages: list[str] | None, topics: list[str] | None) -> None:
+    """An admin sets the languages ``agent`` reads and writes and the topics they cover (None: unchanged).
+
+    Raises ``AccountError`` (nothing changed) for a language that is not enabled or a
+    topic that is not a knowledge-base category.
+    """
+    update_skills(agent, languages, topics, routing.known_topics(session))
     session.commit()

@@ -7,6 +7,7 @@ from portal.accounts.models import User
 from portal.db import db
 from portal.jobs import JobContext, enqueue, register
 from portal.support.models import CUSTOMER, Message
+from portal.support.routing import schedule_escalation
 from portal.support.service import apply_triage
 from portal.translation.service import NoEngine
 
@@ -55,4 +56,6 @@ def process_customer_message(payload: dict, job: JobContext) -> dict:
     if message.id == ticket.messages[0].id:
         english = translations.get("en", {}).get("text") if message.lang != "en" else message.body
         apply_triage(ticket, message.body, message.lang, english, job.settings.sla_hours or None)
+        if ticket.assigned_to_id is None:
+            schedule_escalation(job.session, ticket)  # the due time may have moved
     return {"translated": sorted(translations), "no_engine": missing}

@@ -57,6 +57,14 @@ class Ticket(db.Model):
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 0 urgent .. 3 low
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("account_user.id"), nullable=True)
+    # Routing (portal.support.routing): the knowledge-base category the request is about, the
+    # agent whose queue it was proposed to (a suggestion; assigning is still a person's act),
+    # the decision with its reasons, and when it was escalated to an admin for being overdue.
+    topic: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    proposed_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_user.id", ondelete="SET NULL"), nullable=True, index=True)
+    routing: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     source: Mapped[str] = mapped_column(String(10), default="web")  # web | api
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -218,9 +218,19 @@ def assign(ticket: Ticket, agent, assignee) -> None:
 
 
 def inbox(session: Session, *, status: str | None = None, language: str | None = None, urgency: str | None = None,
-          assigned_to: int | None = None, unassigned: bool = False, limit: int = 200) -> list[Ticket]:
-    """Tickets for the desk, most pressing first (priority, then due time)."""
+          assigned_to: int | None = None, unassigned: bool = False, languages: list[str] | None = None,
+          queue_of: int | None = None, limit: int = 200) -> list[Ticket]:
+    """Tickets for the desk, most pressing first (priority, then due time).
+
+    ``languages``: only tickets in one of them (an agent's "my languages"); ``queue_of``:
+    an agent's queue, the tickets assigned to them and the unassigned ones proposed to them.
+    """
     query = select(Ticket)
+    if languages is not None:
+        query = query.where(Ticket.language.in_(languages))
+    if queue_of is not None:
+        query = query.where(or_(Ticket.assigned_to_id == queue_of,
+                                and_(Ticket.assigned_to_id.is_(None), Ticket.proposed_to_id == queue_of)))
     if status == "active":
         query = query.where(Ticket.status != SOLVED)
     elif status in STATUSES:

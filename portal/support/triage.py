@@ -110,6 +110,8 @@ class Triage:
     score: float  # sentiment score in [-1, 1]
     reasons: tuple[str, ...]  # short human-readable English reasons
     cues: tuple[str, ...]  # matched urgency cues as written in the lexicon, for highlighting
+    # Cue categories found (security, legal, money, access, time, outage): routing maps them to topics.
+    categories: tuple[str, ...] = ()
 
 
 def _normalize(text: str) -> str:
@@ -319,7 +321,7 @@ def triage(text: str, lang: str = "en", english_text: str | None = None) -> Tria
         level = max(2 if cats & {"security", "legal", "outage"} else 0, level - 1)
     if not reasons:
         reasons.append("no urgency cues")
-    return Triage(_LEVELS[level], sentiment, score, tuple(reasons), tuple(dict.fromkeys(cues)))
+    return Triage(_LEVELS[level], sentiment, score, tuple(reasons), tuple(dict.fromkeys(cues)), tuple(found))
 
 
 def due_in(urgency: str, sla_hours: dict[str, float] | None = None) -> timedelta:

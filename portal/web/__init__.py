@@ -20,6 +20,7 @@ from portal.web import (
     desk,
     desk_agents,
     desk_notices,
+    desk_trends,
     errors,
     guard,
     http_cache,
@@ -33,8 +34,8 @@ from portal.web import (
 from portal.web.labels import kind_label
 
 #: Blueprints of the staff side (desk, studio, sign-in): personal data, never cached.
-STAFF_BLUEPRINTS = frozenset({"desk", "desk_agents", "desk_notices", "studio", "studio_translate", "studio_reports",
-                              "accounts"})
+STAFF_BLUEPRINTS = frozenset({"desk", "desk_agents", "desk_notices", "desk_trends", "studio", "studio_translate",
+                              "studio_reports", "accounts"})
 
 _TOKEN_IN_PATH = re.compile(r"(/tickets/|/notices/follows/)[A-Za-z0-9_-]{16,}")
 
@@ -76,6 +77,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(desk.bp)
     app.register_blueprint(desk_agents.bp)
     app.register_blueprint(desk_notices.bp)
+    app.register_blueprint(desk_trends.bp)
     app.register_blueprint(studio.bp)
 
     app.register_blueprint(studio_translate.bp)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts import User, has_role, role_required
+from portal.accounts.service import reads
 from portal.db import db
 from portal.jobs import failed_jobs, retry_failed
 from portal.jobs.models import QUEUED, Job
@@ -26,11 +27,14 @@ from portal.support.models import STATUSES, AuthorKind, Ticket
 from portal.translation.engines.base import EngineUnavailable
 from portal.translation.jobs import translate_now
 from portal.translation.service import NoEngine
+from portal.web.desk_agents import routing_facts
 from portal.web.guard import bounded_int, parse_count
 from portal.web.lang import install_staff_language
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 URGENCIES = ("urgent", "high", "normal", "low")
+MY_LANGUAGES = "mine"  # the inbox's language filter: the languages the signed-in agent reads
+MY_QUEUE = "queue"  # the inbox's assignment filter: assigned to me, or proposed to me and not taken
 
 
 install_staff_language(bp)
@@ -47,14 +51,18 @@ def _ticket(ticket_id: int) -> Ticket:
 @role_required("agent")
 def inbox():
     args = request.args
+    mine = args.get("language") == MY_LANGUAGES
     filters = {
         "status": args.get("status", "active"),
-        "language": args.get("language") or None,
+        "language": None if mine else args.get("language") or None,
         "urgency": args.get("urgency") if args.get("urgency") in URGENCIES else None,
         "assigned_to": current_user.id if args.get("assigned") == "me" else None,
         "unassigned": args.get("assigned") == "none",
+        "languages": reads(current_user) if mine else None,
+        "queue_of": current_user.id if args.get("assigned") == MY_QUEUE else None,
     }
     tickets = support.inbox(db.session, **filters)
+    filters["language"] = MY_LANGUAGES if mine else filters["language"]
     agents = {u.id: u for u in db.session.query(User).all()}
     return render_template("desk/inbox.html", tickets=tickets, agents=agents, filters=filters,
                            assigned=args.get("assigned", ""), statuses=STATUSES, urgencies=URGENCIES)
@@ -84,7 +92,8 @@ def ticket(ticket_id: int):
     found = _ticket(ticket_id)
     agents = _assignable_agents()
     return render_template("desk/ticket.html", ticket=found, agents=agents, statuses=STATUSES,
-                           suggestions=_suggested_articles(found), preview=None, errors={})
+                           suggestions=_suggested_articles(found), preview=None, errors={},
+                           routing=routing_facts(found))
 
 
 @bp.get("/tickets/<int:ticket_id>/messages.json")
@@ -125,7 +134,7 @@ def preview(ticket_id: int):
     agents = _assignable_agents()
     return render_template("desk/ticket.html", ticket=found, agents=agents, statuses=STATUSES,
                            suggestions=_suggested_articles(found), preview=None if errors else result,
-                           errors=errors, draft=body), 400 if errors else 200
+                           errors=errors, draft=body, routing=routing_facts(found)), 400 if errors else 200
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
