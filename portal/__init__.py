@@ -5,6 +5,7 @@ Web workers stay light: nothing here imports torch or argostranslate.
 """
 from __future__ import annotations
 
+import logging
 import os
 
 # numpy's OpenBLAS threads spin for a while after each matrix product and starve
@@ -36,9 +37,12 @@ def _wire_services(app: Flask, settings: Settings) -> None:
     from portal.analytics.reads import ReadCounter
     from portal.embeddings import build_embedder
     from portal.kb.markdown import RenderCache
+    from portal.kb.models import Article, ArticleVersion, Category, Revision
     from portal.langid import get_detector
     from portal.search import build_search_service
     from portal.services import Services
+    from portal.shared import build_shared_state
+    from portal.shared.invalidation import watch_content
     from portal.studio.uploads import LocalMediaStore
     from portal.support.notifications import build_mailer
     from portal.translation import build_translation_service
@@ -56,6 +60,9 @@ def _wire_services(app: Flask, settings: Settings) -> None:
     registry.define("render_cache", RenderCache)
     registry.define("media", lambda: LocalMediaStore(app.config["SETTINGS"].data_dir / "media"))
     registry.define("mail", lambda: build_mailer(app.config["SETTINGS"]))  # None without an SMTP host
+    # Caches and counters every node must agree on: Redis with REDIS_URL, else memory (ADR 0014).
+    registry.define("shared", lambda: build_shared_state(settings.redis_url, settings.redis_prefix))
+    watch_content((Article, ArticleVersion, Category, Revision), ("portal.search.",))
     for role in ("embedder", "read_counter", "render_cache"):
         registry.get(role)
     # Read-only aliases for code that predates the registry (tests, benchmarks).
@@ -69,7 +76,13 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None) 
     ``overrides`` are Settings field names (lower case) that win over the environment;
     tests pass ``data_dir`` and ``database_url`` this way.
     """
-    settings = ensure_secret_key(settings or load_settings(overrides))
+    settings = settings or load_settings(overrides)
+    if settings.redis_url and not settings.secret_key:
+        # Several nodes (ADR 0014) must sign sessions and ticket links with one key.
+        logging.getLogger(__name__).warning(
+            "REDIS_URL is set but SECRET_KEY is not: this node signs sessions and ticket links with a key "
+            "of its own data directory; give every node the same SECRET_KEY")
+    settings = ensure_secret_key(settings)
     _private_data_dir(settings)
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")

@@ -53,6 +53,14 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(CSRF_TOKEN_LIFETIME.total_seconds()))
     csrf.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    # With Redis, every web node counts the same requests (ADR 0014); while it is down each
+    # process counts alone instead of answering 500. (Set for memory storage too: the limiter is
+    # one object per process and keeps the first app's choice of these two.)
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    if settings.redis_url:
+        app.config["RATELIMIT_KEY_PREFIX"] = settings.redis_prefix
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     app.config.setdefault("RATELIMIT_ENABLED", not settings.extra.get("disable_rate_limits", False))
     limiter.init_app(app)

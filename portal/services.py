@@ -24,15 +24,16 @@ if TYPE_CHECKING:  # types only: the factories are registered by create_app
     from portal.kb.markdown import RenderCache
     from portal.langid.detector import LanguageDetector
     from portal.search.service import SearchService
+    from portal.shared import SharedState
     from portal.studio.uploads import MediaStore
     from portal.support.notifications import Mailer
     from portal.translation.service import TranslationService
 
 #: Roles a factory may be defined for (and a test may provide).
 ROLES = frozenset({"translation", "search", "detector", "embedder", "read_counter", "render_cache", "media",
-                   "mail"})
+                   "mail", "shared"})
 #: Services built from others: made again when one they were built from is provided.
-_BUILT_FROM = {"search": frozenset({"detector", "embedder"})}
+_BUILT_FROM = {"search": frozenset({"detector", "embedder", "shared"})}
 
 
 class Services:
@@ -104,6 +105,11 @@ class Services:
     @property
     def media(self) -> MediaStore:
         return self.get("media")
+
+    @property
+    def shared(self) -> SharedState:
+        """What every web node and the worker agree on: Redis, or this process's memory (ADR 0014)."""
+        return self.get("shared")
 
     @property
     def mail(self) -> Mailer | None:

@@ -20,7 +20,10 @@ A hit skips the view, its queries and its template. A response that rendered a
 CSRF token is never stored, whatever the view declared. Entries expire after
 ``max_age`` seconds (the staleness a proxy is allowed anyway, and the bound for
 other processes) and are dropped at once in this process when a knowledge-base
-row changes.
+row changes. With a ``signal`` (the content generation in Redis, ADR 0014) they
+are also dropped within ``SYNC_SECONDS`` of a change made by any other process
+or node; while the signal is unknown (Redis down), pages are neither served
+from memory nor kept.
 
 Most readers arrive without a session (a first visit, a link from elsewhere, a
 crawler): for them the page cannot differ, so :class:`AnonymousPages` answers
@@ -54,6 +57,8 @@ from werkzeug.wrappers import Response
 from portal.kb.models import Article, ArticleVersion, Category, Revision
 
 MAX_ENTRIES = 1024
+#: How often the cross-process signal is read: the staleness allowed after another node's change.
+SYNC_SECONDS = 0.25
 #: Headers a stored page never replays: the session cookie, the length (recomputed)
 #: and the caching policy, which depends on the session of the request being served.
 _NOT_STORED = frozenset({"set-cookie", "content-length", "cache-control"})
@@ -193,9 +198,15 @@ def _policy() -> PagePolicy | None:
 class PageCache:
     """Public page responses by URL, the request headers that could change them, and a variant."""
 
-    def __init__(self, max_age: float, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_age: float, max_entries: int = MAX_ENTRIES,
+                 signal: Callable[[], Hashable | None] | None = None) -> None:
         self.max_age = max_age
         self.max_entries = max_entries
+        self.signal = signal
+        self.sync_seconds = SYNC_SECONDS
+        self._signalled: Hashable | None = None
+        self._next_sync = 0.0
+        self._in_sync = True
         self._entries: OrderedDict[tuple, tuple[float, int, list[tuple[str, str]], bytes, dict]] = OrderedDict()
         self._lock = threading.Lock()
         self._anonymous: OrderedDict[tuple, _AnonymousPage] = OrderedDict()
@@ -221,10 +232,28 @@ class PageCache:
         return (request.path, args, request.cookies.get("lang", ""),
                 request.headers.get("Accept-Language", ""), variant, generation)
 
+    def in_sync(self) -> bool:
+        """Whether kept pages may be used: the signal was read (at most ``SYNC_SECONDS`` ago) and
+        everything kept before its last change is gone. Always True without a signal."""
+        if self.signal is None:
+            return True
+        now = time.monotonic()
+        if now < self._next_sync:
+            return self._in_sync
+        self._next_sync = now + self.sync_seconds
+        value = self.signal()
+        if value is None or value != self._signalled:
+            # Changed elsewhere, or unknown: nothing kept may still be current.
+            if self._signalled is not None or value is None:
+                self.clear()
+            self._signalled = value
+        self._in_sync = value is not None
+        return self._in_sync
+
     def lookup(self) -> Response | None:
         """The stored response for this request (its side effects replayed), or None."""
         policy = _policy()
-        if policy is None:
+        if policy is None or not self.in_sync():
             return None
         key = self._key(policy)
         g.page_cache_key = key
@@ -374,7 +403,7 @@ class AnonymousPages:
             return self.wsgi_app(environ, start_response)
         raw_cookies = environ.get("HTTP_COOKIE")
         cookies = parse_cookie(raw_cookies) if raw_cookies else {}
-        if self.session_cookie in cookies:
+        if self.session_cookie in cookies or not self.cache.in_sync():
             return self.wsgi_app(environ, start_response)
         key = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
                cookies.get("lang", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
@@ -456,12 +485,13 @@ class AnonymousPages:
 
 
 
-def install(app: Flask, max_age: float) -> PageCache:
+def install(app: Flask, max_age: float, signal: Callable[[], Hashable | None] | None = None) -> PageCache:
     """Create the app's page cache and serve hits before any other hook or view runs.
 
-    Call after every other ``before_request`` is registered.
+    ``signal``: what changes when another process changed the content (see the module
+    docstring). Call after every other ``before_request`` is registered.
     """
-    cache = PageCache(max_age)
+    cache = PageCache(max_age, signal=signal)
     app.wsgi_app = AnonymousPages(app, app.wsgi_app, cache)  # type: ignore[method-assign]
     app.extensions["page_cache"] = cache
     if not event.contains(Session, "before_flush", _content_changed):
