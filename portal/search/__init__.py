@@ -78,4 +78,4 @@ def build_search_service(app: Flask) -> SearchService:
     else:
         backend = WhooshBackend(settings.search_index_dir)
     return SearchService(backend, detect, translate_query,
-                         settings.kb_source_language, embedder=embedder, vectors=vectors)
+                         settings.kb_source_language, embedder=embedder, vectors=vectors, shared=registry.shared)

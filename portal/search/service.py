@@ -12,15 +12,16 @@ completion come from the index vocabulary of the query's language.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from markupsafe import Markup, escape
 
-from portal.cache import LRUCache
 from portal.langid import Detection, script_of_language
 from portal.search.analyzers import analyzer_for, terms
 from portal.search.backend import RawHit, SearchBackend
@@ -34,6 +35,7 @@ from portal.search.hybrid import (
     relative_score_fusion,
 )
 from portal.search.vectors import PassageHit
+from portal.shared import CONTENT, MemoryState, SharedState, generation
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,24 @@ class SearchResults:
     secondary_lang: str | None = None
 
 
+#: How long a search answer is kept (each new generation of the content replaces it sooner).
+RESULTS_TTL_SECONDS = 600
+
+
+def _encode_results(results: SearchResults) -> bytes:
+    return json.dumps(asdict(results), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _decode_results(raw: bytes) -> SearchResults | None:
+    # Written by this very code (possibly by another node): the snippet is the Markup it made.
+    try:
+        data = json.loads(raw)
+        data["results"] = [Result(**dict(item, snippet=Markup(item["snippet"]))) for item in data["results"]]
+        return SearchResults(**data)
+    except (ValueError, TypeError, KeyError):  # another version's entry: a miss, made again
+        return None
+
+
 def highlight(text: str, lang: str, wanted: set[str], limit: int = 240) -> Markup:
     """``text`` escaped, shortened around the first match, matches in ``<mark>``."""
     if not text:
@@ -169,8 +189,8 @@ class SearchService:
     embedder (``PORTAL_EMBEDDINGS=none``) or no vectors yet, search is keyword only.
     """
 
-    def __init__(self, backend: SearchBackend, detect, translate_query, source_lang: str, cache_size: int = 2048,
-                 embedder=None, vectors=None):
+    def __init__(self, backend: SearchBackend, detect, translate_query, source_lang: str,
+                 embedder=None, vectors=None, shared: SharedState | None = None):
         self.backend = backend
         self.detect = detect  # (text, accept_language, ui_lang) -> Detection
         self.translate_query = translate_query  # (text, src, tgt) -> str | None
@@ -178,25 +198,31 @@ class SearchService:
         self.embedder = embedder
         self.vectors = vectors
         self._floor: DenseFloor | None = None
-        self._cache = LRUCache(cache_size)
+        # Answers by query and generations: in Redis, every node serves what one of them found (ADR 0014).
+        self._cache: SharedState = shared if shared is not None else MemoryState(2048)
 
     def search(self, query: SearchQuery) -> SearchResults:
         text = clean_query(query.text)
         page = max(1, min(int(query.page or 1), 1000))
-        vector_generation = self._refresh_vectors()
-        key = (text.casefold(), query.ui_lang, query.category, page, query.per_page,
-               query.accept_language, query.retrieval, self.backend.generation, vector_generation)
-        cached = self._cache.get(key)
+        generations = self.generations()
+        if generations[-1] is None:  # the shared cache is unreachable: answer without it
+            return self._search(text, query, page)
+        key = "search:" + hashlib.sha256(repr((
+            text.casefold(), query.ui_lang, query.category, page, query.per_page, query.accept_language,
+            query.retrieval, generations)).encode("utf-8")).hexdigest()
+        raw = self._cache.get(key)
+        cached = _decode_results(raw) if raw is not None else None
         if cached is not None:
             return cached
         results = self._search(text, query, page)
         if not results.translation_pending:  # later searches get the translation (ADR 0002)
-            self._cache.put(key, results)
+            self._cache.set(key, _encode_results(results), RESULTS_TTL_SECONDS)
         return results
 
     def generations(self) -> tuple:
-        """What the results depend on besides the query: the index and the passage vectors."""
-        return (self.backend.generation, self._refresh_vectors())
+        """What the results depend on besides the query: the index, the passage vectors and the
+        content generation any process bumps when it changes articles or the index (None: unknown)."""
+        return (self.backend.generation, self._refresh_vectors(), generation(self._cache, CONTENT))
 
     def _refresh_vectors(self):
         if self.embedder is None or self.vectors is None:
