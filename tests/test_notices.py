@@ -4,6 +4,7 @@ people's overrides, following (double opt-in) and the mails a resolution sends, 
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -27,13 +28,19 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @pytest.fixture
-def notices_app(tmp_path, support_template):
-    """Shipped articles indexed, four UI languages, bergamot for en <-> pt-BR, an agent."""
-    import shutil
+def inbox():
+    with smtp_server() as (host, port, messages):
+        yield host, port, messages
 
+
+@pytest.fixture
+def notices_app(tmp_path, support_template, inbox):
+    """Shipped articles indexed, four UI languages, bergamot for en <-> pt-BR, an agent, a mail server."""
     data_dir = tmp_path / "notices"
     shutil.copytree(support_template, data_dir)
-    app = app_on(data_dir, **dict(SUPPORT_SETTINGS, translation_engines=("bergamot",)))
+    host, port, _messages = inbox
+    app = app_on(data_dir, **dict(SUPPORT_SETTINGS, translation_engines=("bergamot",), smtp_host=host,
+                                  smtp_port=port))
     services(app).provide(translation=TranslationService([BergamotEngine()]))
     with app.app_context():
         create_user(db.session, "agent@example.org", "Alex Agent", PASSWORD, ["agent"], "en")
@@ -60,8 +67,8 @@ def publish(client, **fields) -> int:
 
 
 def banner_ids(html: str) -> list[str]:
-    return re.findall(r'<section class="notice-banner[^"]*" id="notice-banner-(\d+)" aria-labelledby="notice-banner-\1-title"',
-                      html)
+    return re.findall(r'<section class="notice-banner[^"]*" id="notice-banner-(\d+)" '
+                      r'aria-labelledby="notice-banner-\1-title"', html)
 
 
 def test_a_published_notice_shows_on_home_matching_searches_and_affected_articles(notices_app):
@@ -129,3 +136,126 @@ def test_the_json_api_and_the_atom_feed(notices_app):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", entry.find(f"{ATOM}updated").text)
     assert entry.find(f"{ATOM}link").get("href").endswith(f"/es/notices/{notice_id}")
     assert "<strong>" in entry.find(f"{ATOM}content").text  # HTML, escaped once
+
+
+def test_notices_are_machine_translated_labelled_and_overridden_per_language(notices_app):
+    client = agent(notices_app)
+    notice_id = publish(client)
+    with notices_app.app_context():
+        assert run_pending(db.session, kinds={"translate_notice"}) == 1
+        notice = db.session.get(Notice, notice_id)
+        portuguese = notice.text("pt-BR")
+        assert portuguese.origin == "machine" and portuguese.engine.startswith("bergamot/")
+        assert notice.text("ar") is None and notice.text("es") is None  # no engine for en -> ar, es
+        machine_title = portuguese.title
+    reader = notices_app.test_client()
+    home = reader.get("/pt-BR/").get_data(as_text=True)
+    assert machine_title in home and 'lang="pt-BR"' in home and "Tradução automática" in home
+    arabic = reader.get("/ar/").get_data(as_text=True)
+    assert '<span lang="en" dir="ltr">Password reset e-mails are delayed</span>' in arabic  # the original, marked
+    # The translated phrases match searches written in Portuguese.
+    assert banner_ids(reader.get("/pt-BR/search?q=" + portuguese_phrase(notices_app, notice_id)).get_data(
+        as_text=True)) == [str(notice_id)]
+
+    form = client.get(f"/desk/notices/{notice_id}/translations/pt-BR").get_data(as_text=True)
+    saved = client.post(f"/desk/notices/{notice_id}/translations/pt-BR", data={
+        "csrf_token": csrf(form), "title": "E-mails de redefinição de senha atrasados",
+        "body": "Os e-mails chegam com até uma hora de atraso.", "phrases": "redefinir senha"})
+    assert saved.status_code == 303
+    api = reader.get("/api/v1/notices?lang=pt-BR").get_json()["notices"][0]
+    assert api["title"] == "E-mails de redefinição de senha atrasados" and api["machine_translated"] is False
+    assert api["language"] == "pt-BR"
+    # A new update is translated for Portuguese readers; the person's title stays.
+    update = client.get(f"/desk/notices/{notice_id}").get_data(as_text=True)
+    client.post(f"/desk/notices/{notice_id}/updates", data={"csrf_token": csrf(update), "status": "identified",
+                                                            "update": "We found the cause."})
+    with notices_app.app_context():
+        run_pending(db.session, kinds={"translate_notice"})
+    api = reader.get("/api/v1/notices?lang=pt-BR").get_json()["notices"][0]
+    assert api["title"] == "E-mails de redefinição de senha atrasados" and api["status"] == "identified"
+    assert api["updates"][0]["machine_translated"] is True and api["updates"][0]["language"] == "pt-BR"
+    assert banner_ids(reader.get("/pt-BR/search?q=como+redefinir+a+senha").get_data(as_text=True)) == [
+        str(notice_id)]
+
+
+def portuguese_phrase(app, notice_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Notice, notice_id).text("pt-BR").phrases[0]
+
+
+def follow(app, notice_id: int, email: str, lang: str = "en"):
+    return app.test_client().post(f"/{lang}/notices/{notice_id}/follow", data={"email": email},
+                                  headers={"Sec-Fetch-Site": "same-origin"})
+
+
+def link_in(message, action: str) -> str:
+    return re.search(r"http://[^\s]+/notices/follows/[A-Za-z0-9_-]+/" + action, message.get_content()).group(0)
+
+
+def test_following_and_resolving_send_exactly_one_mail_each_and_update_linked_tickets(notices_app, inbox):
+    inbox = inbox[2]
+    client = agent(notices_app)
+    notice_id = publish(client)
+    assert follow(notices_app, notice_id, "not an address").status_code == 400
+    assert follow(notices_app, notice_id, "ana@example.org", "pt-BR").status_code == 303
+    assert follow(notices_app, notice_id, "ana@example.org", "pt-BR").status_code == 303  # asked twice
+    assert follow(notices_app, notice_id, "never-confirms@example.org").status_code == 303
+    assert follow(notices_app, notice_id, "leaves@example.org").status_code == 303
+    assert follow(notices_app, notice_id, "x@example.org", lang="en").headers.get("Location")
+    cross_site = notices_app.test_client().post(f"/en/notices/{notice_id}/follow", data={"email": "e@example.org"},
+                                                headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross_site.status_code == 403
+    with notices_app.app_context():
+        run_pending(db.session, kinds={"send_notice_mail"})
+    confirmations = {m["To"]: m for m in inbox}
+    assert sorted(confirmations) == ["ana@example.org", "leaves@example.org", "never-confirms@example.org",
+                                     "x@example.org"]
+    ana = confirmations["ana@example.org"]
+    assert ana["Content-Language"] == "pt-BR"  # XXX subject
+    assert "unsubscribe" in ana["List-Unsubscribe"]
+    reader = notices_app.test_client()
+    for email in ("ana@example.org", "leaves@example.org"):
+        url = link_in(confirmations[email], "confirm").split("://", 1)[1].split("/", 1)[1]
+        page = reader.get("/" + url)
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+        assert reader.post("/" + url, data={"csrf_token": csrf(page.get_data(as_text=True))}).status_code == 200
+    leave = "/" + link_in(confirmations["leaves@example.org"], "unsubscribe").split("/", 3)[3]
+    reader.post(leave, data={"csrf_token": csrf(reader.get(leave).get_data(as_text=True))})
+    assert reader.get(leave.replace("unsubscribe", "confirm")[:-12] + "xx/confirm").status_code == 404
+
+    # Two requests about it: one linked by reference, one from the suggestions (it matches the phrases).
+    by_hand = reader.post("/api/v1/tickets", json={"message": "Where is my invoice?", "language": "en",
+                                                   "email": "carl@example.org"}).get_json()
+    suggested = reader.post("/api/v1/tickets", json={
+        "message": "Preciso de ajuda: o e-mail para password reset não chega.", "language": "pt-BR",
+        "email": "bia@example.org"}).get_json()
+    page = client.get(f"/desk/notices/{notice_id}").get_data(as_text=True)
+    assert suggested["reference"] in page.split("Requests that match the phrases")[1]
+    client.post(f"/desk/notices/{notice_id}/tickets", data={"csrf_token": csrf(page),
+                                                            "reference": by_hand["reference"]})
+    client.post(f"/desk/notices/{notice_id}/tickets", data={"csrf_token": csrf(page),
+                                                            "ticket_id": suggested["id"]})
+    status_page = reader.get(f"/pt-BR/tickets/{suggested['token']}").get_data(as_text=True)
+    assert "Password reset e-mails are delayed" in status_page and "We are looking into it." in status_page
+
+    inbox.clear()
+    for status, text in (("monitoring", "A fix is out."), ("resolved", "All reset e-mails were sent."),
+                         ("investigating", "It came back."), ("resolved", "Fixed for good.")):
+        page = client.get(f"/desk/notices/{notice_id}").get_data(as_text=True)
+        assert client.post(f"/desk/notices/{notice_id}/updates", data={
+            "csrf_token": csrf(page), "status": status, "update": text}).status_code == 303
+        with notices_app.app_context():  # each step's mails go before the next step (resolved twice)
+            run_pending(db.session, kinds={"send_notice_mail", "translate_notice"})
+    with notices_app.app_context():
+        assert db.session.get(Notice, notice_id).status == NoticeStatus.RESOLVED
+        assert db.session.scalar(select(func.count()).select_from(NoticeDelivery)
+                                 .where(NoticeDelivery.event == "resolved")) == 3
+    resolved = sorted(m["To"] for m in inbox if "Resol" in m["Subject"])
+    assert resolved == ["ana@example.org", "bia@example.org", "carl@example.org"]  # once each
+    assert len(inbox) == 3
+    ana = next(m for m in inbox if m["To"] == "ana@example.org")
+    assert ana["Content-Language"] == "pt-BR" and "/notices/follows/" in ana.get_content()
+    bia = next(m for m in inbox if m["To"] == "bia@example.org")
+    assert "/pt-BR/tickets/" in bia.get_content()
+    status_page = reader.get(f"/pt-BR/tickets/{suggested['token']}").get_data(as_text=True)
+    assert "Fixed for good." in status_page or "Corrigido" in status_page

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from accessibility import lint_markdown
 from portal.db import utcnow
 from portal.kb.markdown import render
-from portal.notices.models import Notice, NoticeStatus, NoticeText, NoticeUpdate, Severity, TextOrigin
+from portal.notices.models import Notice, NoticeStatus, NoticeText, NoticeTicket, NoticeUpdate, Severity, TextOrigin
 from portal.search.analyzers import terms
 
 MAX_TITLE = 200
@@ -148,6 +148,13 @@ def active_notices(session: Session) -> list[Notice]:
 def recent_notices(session: Session, limit: int = 50) -> list[Notice]:
     """Active and resolved notices, newest change first (for the feed)."""
     return list(session.scalars(select(Notice).order_by(Notice.updated_at.desc(), Notice.id.desc()).limit(limit)
+                                .options(selectinload(Notice.texts), selectinload(Notice.updates))))
+
+
+def notices_of_ticket(session: Session, ticket_id: int) -> list[Notice]:
+    """The notices a ticket is linked to, newest first."""
+    return list(session.scalars(select(Notice).join(NoticeTicket, NoticeTicket.notice_id == Notice.id)
+                                .where(NoticeTicket.ticket_id == ticket_id).order_by(Notice.id.desc())
                                 .options(selectinload(Notice.texts), selectinload(Notice.updates))))
 
 

@@ -134,6 +134,11 @@ def matching(lang: str, text: str) -> list[service.Shown]:
     return _in(lang, [n for n in _active() if n.matches(text)])
 
 
+def for_ticket(ticket_id: int, lang: str) -> list[service.Shown]:
+    """Notices a request is linked to, with their updates (its status page shows them)."""
+    return [service.shown(n, lang) for n in service.notices_of_ticket(_session(), ticket_id)]
+
+
 def icon(severity: str) -> str:
     return SEVERITY_ICONS.get(severity, "")  # type: ignore[call-overload]
 

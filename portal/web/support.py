@@ -22,6 +22,7 @@ from portal.extensions import limiter
 from portal.kb.service import get_article
 from portal.support import actions
 from portal.support import service as support
+from portal.web import notices as notice_pages
 from portal.web import visit
 from portal.web.errors import csrf_error_page, is_stale_form
 from portal.web.lang import install_language_prefix
@@ -162,7 +163,7 @@ def ticket(token: str):
     found = _ticket_or_404(token)
     return _no_referrer(make_response(render_template(
         "support/ticket.html", ticket=found, token=token, just_created=request.args.get("new") == "1",
-        errors={}, form={})))
+        errors={}, form={}, linked_notices=notice_pages.for_ticket(found.id, g.lang))))
 
 
 @bp.post("/tickets/<token>/reply")
@@ -175,7 +176,8 @@ def reply(token: str):
         messages = error_messages()
         return _no_referrer(make_response(render_template(
             "support/ticket.html", ticket=found, token=token, just_created=False, form=request.form,
-            errors={"message": messages.get(exc.errors["message"])}), 400))
+            errors={"message": messages.get(exc.errors["message"])},
+            linked_notices=notice_pages.for_ticket(found.id, g.lang)), 400))
     return redirect(url_for("support.ticket", token=token) + "#conversation", code=303)
 
 
