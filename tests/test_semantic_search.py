@@ -18,22 +18,23 @@ from portal.search.embedding import (
 )
 from portal.search.models import SearchPassage
 from portal.search.passages import passages_for
-from tests.conftest import SHIPPED_KB, statements_run, write_article
+from tests.conftest import SEARCH_BACKENDS, SHIPPED_KB, search_backend_settings, statements_run, write_article
 
 NONSENSE = ["qwxz vbnm plokij", "zzkq ptwv mmbr", "flurbo snackle wimdip", "banana bread recipe",
             "who won the world cup in 1998"]
 
 
-@pytest.fixture(scope="module")
-def semantic_app(tmp_path_factory, migrated_db_template):
-    """The shipped knowledge base (en, es, ar), no translation engine, vectors made by the worker."""
+@pytest.fixture(scope="module", params=SEARCH_BACKENDS)
+def semantic_app(request, tmp_path_factory, migrated_db_template):
+    """The shipped knowledge base (en, es, ar), no translation engine, vectors made by the worker;
+    keyword search on each backend (Whoosh on SQLite, PostgreSQL)."""
     import shutil
 
     from tests.conftest import app_on
 
     data_dir = tmp_path_factory.mktemp("semantic")
     shutil.copy(migrated_db_template, data_dir / "portal.sqlite3")
-    app = app_on(data_dir, translation_engines=())
+    app = app_on(data_dir, translation_engines=(), **search_backend_settings(request.param, request))
     with app.app_context():
         report, _ = import_knowledge_base(db.session, SHIPPED_KB)
         assert not report.errors
@@ -295,9 +296,9 @@ def test_vectors_of_another_model_are_ignored_and_rebuilt(make_app, tmp_path):
     assert found.semantic == "ready" and found.results[0].slug == "modem"
 
 
-def test_keyword_results_answer_while_vectors_are_pending(make_app, tmp_path):
+def test_keyword_results_answer_while_vectors_are_pending(make_app, tmp_path, search_backend):
     write_article(tmp_path / "kb", "printer", "en", "Fix a paper jam", "## Steps\n\nOpen the printer tray.\n")
-    app = make_app(translation_engines=())
+    app = make_app(translation_engines=(), **search_backend)
     client = app.test_client()
     with app.app_context():
         import_knowledge_base(db.session, tmp_path / "kb")
@@ -310,9 +311,9 @@ def test_keyword_results_answer_while_vectors_are_pending(make_app, tmp_path):
     assert data["retrieval"] == {"modes": ["keyword", "semantic"], "semantic": "ready"}
 
 
-def test_cli_rebuild_and_status(make_app, tmp_path):
+def test_cli_rebuild_and_status(make_app, tmp_path, search_backend):
     write_article(tmp_path / "kb", "wifi", "en", "Join a wireless network", "## Steps\n\nPick the network.\n")
-    app = make_app(translation_engines=())
+    app = make_app(translation_engines=(), **search_backend)
     with app.app_context():
         import_knowledge_base(db.session, tmp_path / "kb")
     runner = app.test_cli_runner()
@@ -322,9 +323,9 @@ def test_cli_rebuild_and_status(make_app, tmp_path):
     assert "waiting for vectors: 0" in runner.invoke(main, args=["embeddings", "status"]).output
 
 
-def test_embeddings_off_is_keyword_only(make_app, tmp_path):
+def test_embeddings_off_is_keyword_only(make_app, tmp_path, search_backend):
     write_article(tmp_path / "kb", "printer", "en", "Fix a paper jam", "## Steps\n\nOpen the printer tray.\n")
-    app = make_app(translation_engines=(), embeddings="none")
+    app = make_app(translation_engines=(), embeddings="none", **search_backend)
     with app.app_context():
         assert app.extensions["embedder"] is None
         import_knowledge_base(db.session, tmp_path / "kb")

@@ -14,6 +14,7 @@ bumped by every write.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -52,6 +53,17 @@ def configuration(lang: str) -> str | None:
     base = lang.replace("_", "-").split("-")[0].lower()
     code = "no" if base in ("nb", "nn") else base
     return f"portal_{code}" if code in SNOWBALL else None
+
+
+#: An apostrophe inside an English word ("can't", "user's").
+_ENGLISH_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
+
+
+def _prepare(config: str, text_: str) -> str:
+    """Text as the parser should see it. PostgreSQL splits "can't" into "can" and "t", two
+    stop words, and the negation that says what is wrong is gone; joined ("cant"), it stays a
+    word, as on Whoosh."""
+    return _ENGLISH_APOSTROPHE.sub("", text_) if config == "portal_en" else text_
 
 
 def _quote(word: str) -> str:
@@ -173,7 +185,7 @@ class PostgresBackend:
         row.update(machine=bool(doc.get("machine")), popularity=int(doc.get("popularity") or 0), field=suffix,
                    words=" ".join(words), config=config or "simple")
         if config:
-            row.update(title_text=title, body_text=body, ready="")
+            row.update(title_text=_prepare(config, title), body_text=_prepare(config, body), ready="")
         else:
             row.update(title_text="", body_text="",
                        ready=_vector_literal([(analyze(lang, title), "A"), (analyze(lang, body), "")]))
@@ -214,7 +226,7 @@ class PostgresBackend:
         else:
             words = [row[0] for row in self._read(text(
                 "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :text)) "
-                "ORDER BY positions[1]"), {"config": config, "text": text_})]
+                "ORDER BY positions[1]"), {"config": config, "text": _prepare(config, text_)})]
         return [w for w in dict.fromkeys(words) if len(w) <= MAX_WORD][:MAX_QUERY_WORDS]
 
     def search_language(self, lang: str, text: str, *, category: str | None = None,
@@ -224,28 +236,28 @@ class PostgresBackend:
         if not words:
             return [], []
         quoted = [_quote(w) for w in words]
+        # ts_rank_cd knows nothing of how common a word is: each word's rank is weighted by
+        # its rarity in this language (as BM25 does on Whoosh), so "account" outweighs "get".
+        rarity = self._rarity(lang, quoted) if len(words) > 1 else [1.0]
         params: dict[str, Any] = {"lang": lang, "any": " | ".join(quoted), "all": " & ".join(quoted),
-                                  "weights": RANK_WEIGHTS, "boost": ALL_WORDS_BOOST, "limit": limit,
-                                  "category": category or ""}
-        matched = ""
-        if len(words) > 1:
-            params.update({f"w{i}": q for i, q in enumerate(quoted)})
-            matched = "".join(f", d.tsv @@ CAST(:w{i} AS tsquery) AS m{i}" for i in range(len(words)))
+                                  "weights": RANK_WEIGHTS, "boost": ALL_WORDS_BOOST * sum(rarity) / len(rarity),
+                                  "limit": limit, "category": category or ""}
+        params.update({f"w{i}": q for i, q in enumerate(quoted)})
+        params.update({f"r{i}": weight for i, weight in enumerate(rarity)})
+        per_word = " + ".join(f"CAST(:r{i} AS real) * ts_rank_cd(CAST(:weights AS real[]), d.tsv, "
+                              f"CAST(:w{i} AS tsquery), 1)" for i in range(len(words)))
+        matched = "".join(f", d.tsv @@ CAST(:w{i} AS tsquery) AS m{i}" for i in range(len(words)))
         rows = self._read(_sql(
-            f"SELECT {', '.join('d.' + name for name in _STORED)}, "
-            "ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.any_, 1) + CASE WHEN d.tsv @@ q.all_ THEN "
+            f"SELECT {', '.join('d.' + name for name in _STORED)}, {per_word} + CASE WHEN d.tsv @@ q.all_ THEN "
             f"  :boost * ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.all_, 1) ELSE 0 END AS score{matched} "
             "FROM search_document d, (SELECT CAST(:any AS tsquery) AS any_, CAST(:all AS tsquery) AS all_) q "
             f"WHERE d.lang = :lang AND d.tsv @@ {'q.all_' if require_all else 'q.any_'} "
             f"{'AND d.category = :category ' if category else ''}"
             "ORDER BY score DESC, d.key LIMIT :limit"), params)
-        rarity = self._rarity(lang, quoted) if len(words) > 1 and rows else []
         hits = []
         for row in rows:
             fields = {name: getattr(row, name) for name in _STORED}
-            coverage = 1.0
-            if rarity:
-                coverage = sum(weight for i, weight in enumerate(rarity) if getattr(row, f"m{i}")) / sum(rarity)
+            coverage = sum(weight for i, weight in enumerate(rarity) if getattr(row, f"m{i}")) / sum(rarity)
             hits.append(RawHit(row.key, row.slug, row.lang, row.kind, float(row.score), fields, coverage))
         return hits, words
 
