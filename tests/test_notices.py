@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -259,3 +260,41 @@ def test_following_and_resolving_send_exactly_one_mail_each_and_update_linked_ti
     assert "/pt-BR/tickets/" in bia.get_content()
     status_page = reader.get(f"/pt-BR/tickets/{suggested['token']}").get_data(as_text=True)
     assert "Fixed for good." in status_page or "Corrigido" in status_page
+
+
+def test_deflection_counts_banners_met_once_per_visit_and_requests_sent_after(notices_app):
+    from portal.web import notices as notice_web
+
+    staff = agent(notices_app)
+    notice_id = publish(staff)
+    visitor = notices_app.test_client()
+    for _ in range(2):  # the same visit searching twice meets the banner once
+        assert banner_ids(visitor.get("/en/search?q=password+reset+help").get_data(as_text=True)) == [
+            str(notice_id)]
+    stranger = notices_app.test_client()
+    stranger.get("/en/search?q=password+reset+help")  # answered from memory: still counted
+    stranger.get("/en/search?q=printer")  # no banner: not counted
+    writer = notices_app.test_client()
+    suggestions = writer.get("/api/v1/deflect?lang=pt-BR&q=my+password+reset+mail+never+comes").get_json()
+    assert [n["id"] for n in suggestions["notices"]] == [notice_id]
+    assert suggestions["notices"][0]["url"] == f"/pt-BR/notices/{notice_id}"
+    assert writer.get("/api/v1/deflect?lang=en&q=where+is+my+invoice+please").get_json()["notices"] == []
+    form = writer.get("/pt-BR/contact").get_data(as_text=True)
+    sent = writer.post("/pt-BR/contact", data={"csrf_token": csrf(form), "message": "O e-mail não chega, ajuda!",
+                                               "idempotency_key": "k" * 32})
+    assert sent.status_code == 303
+    notice_web.impressions(notices_app).flush()
+    with notices_app.app_context():
+        from portal.notices.service import deflection
+
+        rows = {(r.notice_id, r.lang): r for r in deflection(db.session, date.today() - timedelta(days=1))}
+    assert rows[(notice_id, "en")].seen_search == 2 and rows[(notice_id, "en")].filed == 0
+    assert rows[(notice_id, "pt-BR")].seen_contact == 1 and rows[(notice_id, "pt-BR")].filed == 1
+    with notices_app.app_context():
+        create_user(db.session, "writer@example.org", "Wren Writer", PASSWORD, ["writer"], "en")
+        db.session.commit()
+    reader = notices_app.test_client()
+    web.sign_in(reader, "writer@example.org", PASSWORD)
+    report = reader.get("/studio/reports/").get_data(as_text=True)
+    table = report.split('id="deflection-heading"')[1].split("</section>")[0]
+    assert "Password reset e-mails are delayed" in table and "Portuguese (Brazil)" in table

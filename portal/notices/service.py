@@ -6,17 +6,28 @@ before anything changes; the web edge maps the codes to localized messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from accessibility import lint_markdown
 from portal.db import utcnow
 from portal.kb.markdown import render
-from portal.notices.models import Notice, NoticeStatus, NoticeText, NoticeTicket, NoticeUpdate, Severity, TextOrigin
+from portal.notices.models import (
+    Notice,
+    NoticeImpression,
+    NoticeStatus,
+    NoticeText,
+    NoticeTicket,
+    NoticeUpdate,
+    Severity,
+    Surface,
+    TextOrigin,
+)
 from portal.search.analyzers import terms
+from portal.support.models import Ticket
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -264,3 +275,46 @@ def active_snapshot(session: Session, languages: tuple[str, ...]) -> list[Active
     """Every active notice, shown in each of ``languages`` (two queries, whatever the count)."""
     return [ActiveNotice(n.id, phrases_of(n), frozenset(n.articles or ()), frozenset(n.topics or ()),
                          {lang: shown(n, lang) for lang in languages}) for n in active_notices(session)]
+
+
+@dataclass(frozen=True)
+class DeflectionRow:
+    """Per notice and language: banners met on searches and on the contact form, requests filed
+    after meeting one, and requests linked (those count per notice, in the request's language)."""
+
+    notice_id: int
+    title: str
+    lang: str
+    seen_search: int
+    seen_contact: int
+    filed: int
+    linked: int
+
+    @property
+    def seen(self) -> int:
+        return self.seen_search + self.seen_contact
+
+
+def deflection(session: Session, since: date | datetime) -> list[DeflectionRow]:
+    """The deflection report from ``since`` (a UTC day), busiest notice and language first."""
+    if isinstance(since, datetime):
+        since = since.date()
+    counts: dict[tuple[int, str], list[int]] = {}
+    rows = session.execute(select(NoticeImpression.notice_id, NoticeImpression.lang, NoticeImpression.surface,
+                                  func.sum(NoticeImpression.seen), func.sum(NoticeImpression.filed))
+                           .where(NoticeImpression.day >= since)
+                           .group_by(NoticeImpression.notice_id, NoticeImpression.lang, NoticeImpression.surface))
+    for notice_id, lang, surface, seen_count, filed_count in rows:
+        entry = counts.setdefault((notice_id, lang), [0, 0, 0, 0])
+        entry[0 if surface == Surface.SEARCH else 1] += int(seen_count or 0)
+        entry[2] += int(filed_count or 0)
+    links = session.execute(select(NoticeTicket.notice_id, Ticket.language, func.count())
+                            .join(Ticket, Ticket.id == NoticeTicket.ticket_id)
+                            .group_by(NoticeTicket.notice_id, Ticket.language))
+    for notice_id, lang, count in links:
+        counts.setdefault((notice_id, lang), [0, 0, 0, 0])[3] += int(count)
+    titles = dict(session.execute(select(Notice.id, Notice.title).where(
+        Notice.id.in_({key[0] for key in counts}))).all()) if counts else {}
+    report = [DeflectionRow(notice_id, titles.get(notice_id, ""), lang, *values)
+              for (notice_id, lang), values in counts.items() if notice_id in titles]
+    return sorted(report, key=lambda r: (-r.seen, -r.linked, r.notice_id, r.lang))

@@ -142,7 +142,11 @@ def deflect():
         )
     results = services().search.search(SearchQuery(query, lang, per_page=5,
                                                   accept_language=request.headers.get("Accept-Language")))
-    response = jsonify(_results_json(results, lang))
+    data = _results_json(results, lang)
+    # Known problems the message matches: "we already know about this: follow the status".
+    data["notices"] = [notice_json(shown, lang) for shown in notice_banners.matching(lang, query)]
+    notice_banners.seen(lang, "contact", [notice["id"] for notice in data["notices"]])
+    response = jsonify(data)
     response.headers["Cache-Control"] = "no-store"
     return response
 

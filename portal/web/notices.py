@@ -20,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,8 +30,17 @@ from sqlalchemy.orm import Session, selectinload
 from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.notices import actions, follows, service
+from portal.notices.impressions import FILED, ImpressionCounter
 from portal.notices.labels import SEVERITY_ICONS, severity_label, status_label
-from portal.notices.models import Notice, NoticeFollower, NoticeText, NoticeTicket, NoticeUpdate
+from portal.notices.models import (
+    Notice,
+    NoticeFollower,
+    NoticeStatus,
+    NoticeText,
+    NoticeTicket,
+    NoticeUpdate,
+    Severity,
+)
 from portal.support.notifications import secret_keys
 from portal.web import page_cache
 from portal.web.guard import same_site_only
@@ -48,6 +58,9 @@ install_language_prefix(bp)
 #: Rows whose change changes what banners and notice pages show.
 _NOTICE_ROWS = (Notice, NoticeUpdate, NoticeText, NoticeTicket)
 _SNAPSHOT = "notices.snapshot"
+_IMPRESSIONS = "notices.impressions"
+#: The visit's notices met so far, by id, with the surface where first met (deflection counts).
+_SEEN_KEY = "visit_notices"
 
 
 class _Snapshot:
@@ -95,8 +108,10 @@ def _forget(app: Flask) -> None:
 
 
 def install(app: Flask, max_age: float) -> None:
-    """The app's notice snapshot and the listeners that drop it (and stored pages) on a change."""
+    """The app's notice snapshot, its impression counter, and the listeners that drop the snapshot
+    (and stored pages) on a change."""
     app.extensions[_SNAPSHOT] = _Snapshot(app, max_age)
+    app.extensions[_IMPRESSIONS] = ImpressionCounter(app, background=not app.config["SETTINGS"].testing)
     if not event.contains(Session, "before_flush", _notices_changed):
         event.listen(Session, "before_flush", _notices_changed)
         event.listen(Session, "after_commit", _after_commit)
@@ -134,6 +149,38 @@ def matching(lang: str, text: str) -> list[service.Shown]:
     return _in(lang, [n for n in _active() if n.matches(text)])
 
 
+# --- deflection: banners met, and requests filed all the same ---------------------
+
+def impressions(app: Flask | None = None) -> ImpressionCounter:
+    return (app or current_app).extensions[_IMPRESSIONS]
+
+
+def seen(lang: str, surface: str, notice_ids: list[int]) -> None:
+    """This visit met these notices' banners (counted once per visit and notice)."""
+    if not notice_ids:
+        return
+    met = dict(session.get(_SEEN_KEY) or {})
+    fresh = [i for i in notice_ids if str(i) not in met]
+    for notice_id in fresh:
+        impressions().add(notice_id, lang, surface)
+        met[str(notice_id)] = surface
+    if fresh:
+        session[_SEEN_KEY] = dict(list(met.items())[-20:])
+
+
+def seen_without_visit(app: Flask, lang: str, surface: str, notice_ids: list[int]) -> None:
+    """A visitor answered from memory met these banners (their session, given with the page, says so)."""
+    for notice_id in notice_ids:
+        impressions(app).add(notice_id, lang, surface)
+
+
+def filed(lang: str) -> None:
+    """The visit filed a request after meeting notices: counted against each, on its surface."""
+    for notice_id, surface in (session.pop(_SEEN_KEY, None) or {}).items():
+        if notice_id.isdigit():
+            impressions().add(int(notice_id), lang, surface, FILED)
+
+
 def for_ticket(ticket_id: int, lang: str) -> list[service.Shown]:
     """Notices a request is linked to, with their updates (its status page shows them)."""
     return [service.shown(n, lang) for n in service.notices_of_ticket(_session(), ticket_id)]
@@ -152,9 +199,14 @@ def rfc3339(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def labels() -> dict[str, str]:
+    """Every severity and status name in the UI language (the contact form's script shows them)."""
+    return {**{str(s): severity_label(s) for s in Severity}, **{str(s): status_label(s) for s in NoticeStatus}}
+
+
 def template_helpers() -> dict:
     return {"notice_severity": severity_label, "notice_status": status_label, "notice_icon": icon,
-            "rfc3339": rfc3339}
+            "rfc3339": rfc3339, "notice_labels": labels}
 
 
 # --- the notice page and the feed ---------------------------------------------------

@@ -169,6 +169,7 @@ def _search_again(view_args: dict, meta: dict) -> dict[str, str] | None:
     logged = meta.get("logged")
     if logged is None:
         return None
+    notice_banners.seen(meta["lang"], "search", meta.get("notices") or [])
     # The same search again, from memory: logged like any other, with a reference of its own.
     return {SEARCH_REF_PLACEHOLDER: _log_search(logged.again())}
 
@@ -179,6 +180,7 @@ def _search_again_without_visit(app: Flask, meta: dict) -> dict[str, str] | None
     logged = meta.get("logged")
     if logged is None:
         return None
+    notice_banners.seen_without_visit(app, meta["lang"], "search", meta.get("notices") or [])
     return {SEARCH_REF_PLACEHOLDER: services(app).read_counter.search(logged.again())}
 
 
@@ -258,6 +260,7 @@ def search():
             ui_lang=g.lang, results=results.total, translated_query=results.translated_query, category=category)
         search_ref = _log_search(logged)
     popular = kb.popular_articles(db.session, g.lang) if query and not results.total else []
+    banners = notice_banners.for_search(g.lang, query, [r.slug for r in results.results])
     html = render_template(
         "public/search.html",
         query=query,
@@ -267,9 +270,11 @@ def search():
         category=category,
         categories=_categories(),
         category_name=kb.category_name,
-        notices=notice_banners.for_search(g.lang, query, [r.slug for r in results.results]),
+        notices=banners,
     )
-    page_cache.remember(body=html, logged=logged)
+    notice_ids = [notice.id for notice in banners]
+    notice_banners.seen(g.lang, "search", notice_ids)  # deflection: searches that met a banner
+    page_cache.remember(body=html, logged=logged, notices=notice_ids, lang=g.lang)
     if results.translation_pending:
         page_cache.do_not_store()  # the query's translation is on its way: the next answer is better
     return html.replace(SEARCH_REF_PLACEHOLDER, search_ref or "")

@@ -23,6 +23,7 @@ from portal.analytics import reports
 from portal.analytics.charts import bar_chart, line_chart
 from portal.db import db
 from portal.i18n import language_name
+from portal.notices import service as notice_service
 from portal.search.hybrid import centered_query_vectors
 from portal.services import services
 from portal.web.guard import parse_count
@@ -124,6 +125,7 @@ def index():
         unhelpful=reports.least_helpful(session, since),
         coverage=reports.translation_coverage(session, current_app.config["SETTINGS"].languages),
         self_service=reports.self_service_rate(session, since),
+        deflection=notice_service.deflection(session, since),
     )
 
 

@@ -92,10 +92,12 @@ def contact():
             context=_context_from_form(form, offered), idempotency_key=form.get("idempotency_key"),
         )
         try:
-            ticket, token, _ = actions.open_ticket(db.session, data)
+            ticket, token, created = actions.open_ticket(db.session, data)
         except support.ValidationFailed as exc:
             errors = exc.errors
         else:
+            if created:
+                notice_pages.filed(g.lang)  # deflection: met a notice's banner and asked all the same
             return redirect(url_for("support.ticket", lang=ticket.language, token=token, new=1), code=303)
     return _contact_page(form, came_from, offered, errors)
 

@@ -10,9 +10,38 @@
     var url = form.getAttribute("data-deflect-url");
     var lang = form.getAttribute("data-lang");
     var heading = form.getAttribute("data-deflect-heading") || "";
+    var noticeHeading = form.getAttribute("data-notice-heading") || "";
+    var noticeLabels = JSON.parse(form.getAttribute("data-notice-labels") || "{}");
     var timer = null, last = "";
-    function render(results) {
+    function renderNotices(notices) {
+      // Known problems first: "We already know about this: follow the status".
+      if (!notices.length) { return; }
+      var box = document.createElement("div");
+      box.className = "notice-banner";
+      var title = document.createElement("p");
+      title.className = "deflection-title";
+      title.textContent = noticeHeading;
+      box.appendChild(title);
+      var list = document.createElement("ul");
+      notices.slice(0, 3).forEach(function (notice) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = notice.url;
+        link.textContent = notice.title;
+        link.lang = notice.language;
+        item.appendChild(link);
+        var facts = document.createElement("span");
+        facts.textContent = " (" + (noticeLabels[notice.severity] || notice.severity) + ", " +
+          (noticeLabels[notice.status] || notice.status) + ")";
+        item.appendChild(facts);
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+      region.appendChild(box);
+    }
+    function render(results, notices) {
       region.textContent = "";
+      renderNotices(notices || []);
       if (!results.length) { return; }
       var title = document.createElement("p");
       title.className = "deflection-title";
@@ -38,7 +67,7 @@
         last = text;
         fetch(url + "?lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(text), {headers: {"Accept": "application/json"}})
           .then(function (response) { return response.ok ? response.json() : {results: []}; })
-          .then(function (data) { render(data.results || []); })
+          .then(function (data) { render(data.results || [], data.notices || []); })
           .catch(function () { /* suggestions are optional */ });
       }, 600);
     });
