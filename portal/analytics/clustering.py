@@ -217,3 +217,25 @@ def merge_across_languages(groups: list[list[QueryForm]], embed: Callable[[list[
             clusters[best].extend(group)
             sums[best] = sums[best] + vector
     return clusters + tail
+
+
+def join_overlapping(groups: list[list[QueryForm]], max_groups: int = MAX_SEMANTIC_GROUPS) -> list[list[QueryForm]]:
+    """Join groups of one language that a form of one is similar to a form of the other.
+
+    :func:`group_similar` is greedy: "charged twice invoice" may found a group with a
+    longer phrasing before it meets "charged twice". Comparing the first
+    ``MEMBERS_COMPARED`` forms of the ``max_groups`` most searched groups pairwise
+    (bounded cost) joins such halves; the rest stay as they are.
+    """
+    similarity = _Similarity()
+    ordered = sorted(groups, key=lambda g: -sum(e.count for e in g))
+    head, tail = [list(g) for g in ordered[:max_groups]], ordered[max_groups:]
+    joined: list[list[QueryForm]] = []
+    for group in head:
+        target = next((other for other in joined if other[0].lang == group[0].lang and any(
+            similarity.similar(a, b) for a in other[:MEMBERS_COMPARED] for b in group[:MEMBERS_COMPARED])), None)
+        if target is None:
+            joined.append(group)
+        else:
+            target.extend(group)
+    return joined + tail
