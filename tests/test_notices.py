@@ -212,7 +212,8 @@ def test_following_and_resolving_send_exactly_one_mail_each_and_update_linked_ti
     assert sorted(confirmations) == ["ana@example.org", "leaves@example.org", "never-confirms@example.org",
                                      "x@example.org"]
     ana = confirmations["ana@example.org"]
-    assert ana["Content-Language"] == "pt-BR"  # XXX subject
+    assert ana["Content-Language"] == "pt-BR" and ana["Subject"].startswith("Confirme as atualizações")
+    assert "Confirme abrindo este link" in ana.get_content()
     assert "unsubscribe" in ana["List-Unsubscribe"]
     reader = notices_app.test_client()
     for email in ("ana@example.org", "leaves@example.org"):
@@ -298,3 +299,33 @@ def test_deflection_counts_banners_met_once_per_visit_and_requests_sent_after(no
     report = reader.get("/studio/reports/").get_data(as_text=True)
     table = report.split('id="deflection-heading"')[1].split("</section>")[0]
     assert "Password reset e-mails are delayed" in table and "Portuguese (Brazil)" in table
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_migration_makes_the_notice_tables_the_models_describe(database, make_app, request, tmp_path):
+    """Alembic finds nothing to change in the notice tables after the migrations; a notice is then
+    published, followed and resolved on that database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal.notices import actions
+    from portal.notices.service import NoticeDraft
+
+    if database == "sqlite":
+        app = make_app(embeddings="none", translation_engines=())
+    else:
+        from flask_migrate import upgrade
+
+        app = app_on(tmp_path, embeddings="none", translation_engines=(),
+                     database_url=request.getfixturevalue("postgres_database"))
+        with app.app_context():
+            upgrade()
+    with app.app_context():
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert [d for d in diff if "notice" in repr(d)] == []
+        notice = actions.publish_notice(db.session, NoticeDraft("Sign-in is slow", "", "en", phrases=["sign in"]),
+                                        None)
+        actions.follow(db.session, notice, "a@example.org", "en")
+        actions.post_update(db.session, notice, "resolved", "Fast again.", None)
+        assert db.session.get(Notice, notice.id).status == NoticeStatus.RESOLVED
