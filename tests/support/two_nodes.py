@@ -293,11 +293,6 @@ def prove(cluster: Cluster, say: Callable[[str], None] = print) -> list[str]:
     assert made == TICKETS and references == made + before, (made, references)
     done(f"{TICKETS} concurrent ticket submissions over both nodes made exactly {made} tickets")
 
-    # Meanwhile the nodes restart with a public-write limit of 20 a minute, for part 5.
-    cluster.stop(*nodes)
-    for node in nodes:
-        cluster.start_node(node, limit=f"{LOW_LIMIT} per minute")
-
     # 4. kill -9 of the worker mid-job loses nothing and duplicates nothing.
     kind = "process_customer_message"
     waiting = cluster.scalar("SELECT count(*) FROM job WHERE kind = :kind AND status = 'queued'", kind=kind)
@@ -308,6 +303,10 @@ def prove(cluster: Cluster, say: Callable[[str], None] = print) -> list[str]:
         blocker.execute(text("LOCK TABLE support_message IN ACCESS EXCLUSIVE MODE"))
         worker = cluster.start_worker("worker-2")
         cluster.start_worker("worker-3")  # starts beside it (blocked the same way until the lock goes)
+        # Meanwhile the nodes restart with a public-write limit of 20 a minute, for part 5.
+        cluster.stop(*nodes)
+        for node in nodes:
+            cluster.start_node(node, limit=f"{LOW_LIMIT} per minute")
         owner = f"%:{worker.pid}"
         job_id = wait_for("worker-2 to be inside a job", lambda: cluster.scalar(
             "SELECT j.id FROM job j WHERE j.status = 'running' AND j.locked_by LIKE :owner AND EXISTS "
