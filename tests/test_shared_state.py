@@ -138,3 +138,19 @@ def test_with_redis_down_pages_search_and_rate_limits_still_answer(tmp_path, sup
     statuses = [client.post("/api/v1/tickets", json={"message": f"My invoice is wrong, number {n}."}).status_code
                 for n in range(4)]
     assert statuses == [201, 201, 201, 429]  # counted in this process while Redis is away
+
+
+def test_an_answer_comes_back_from_the_shared_cache_as_it_went_in():
+    import numpy as np
+    from markupsafe import Markup
+
+    from portal.search.service import Result, SearchResults, _decode_results, _encode_results
+
+    answer = SearchResults("ключ <b>", "ru", 0.875, "script", "key", 1, 1, 1, [Result(
+        "reset-your-password", "Сброс пароля", "ru", True, Markup("<mark>ключ</mark> &lt;b&gt;"), 0.5, "sign-in",
+        "en", "steps")], None, ["keyword", "semantic"], "ready", secondary_lang="en")
+    back = _decode_results(_encode_results(answer))
+    assert back == answer and isinstance(back.results[0].snippet, Markup)
+    answer.results[0].score = np.float32(0.5)  # numpy scores are written as numbers, not refused
+    assert _decode_results(_encode_results(answer)) == answer
+    assert _decode_results(b'{"query": "from an older version"}') is None  # a miss, not an error

@@ -118,8 +118,15 @@ class SearchResults:
 RESULTS_TTL_SECONDS = 600
 
 
+def _plain(value):
+    # Scores and confidences may be numpy scalars (float32 is no float for json).
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _encode_results(results: SearchResults) -> bytes:
-    return json.dumps(asdict(results), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(asdict(results), ensure_ascii=False, separators=(",", ":"), default=_plain).encode("utf-8")
 
 
 def _decode_results(raw: bytes) -> SearchResults | None:
