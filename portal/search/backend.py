@@ -14,6 +14,7 @@ after a commit that merged segments.
 from __future__ import annotations
 
 import fcntl
+import logging
 import math
 import os
 import threading
@@ -30,7 +31,9 @@ from whoosh.writing import CLEAR, LockError
 from portal.search.analyzers import terms as analyze
 from portal.search.schema import build_schema, field_language
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "2"  # 2: no term positions (nothing searched phrases; a third less to write)
 #: Weight of the "all words matched" clause in a partial-match (OR) query.
 ALL_WORDS_BOOST = 2.0
 
@@ -95,6 +98,18 @@ class SearchBackend(Protocol):
         ...
 
 
+#: A rebuild of at least this many documents is written by one process per core (below it
+#: starting them costs more than it saves).
+PARALLEL_FROM = 2000
+#: Memory (MB) a writer's posting pool may take before spilling sorted runs to disk:
+#: pickling, re-reading and merging spilled runs cost as much CPU as analysing the text.
+POOL_MB = 512
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 #: How long a directory must have been left alone before its listing is trusted (> a kernel tick).
 _QUIET_NS = 50_000_000
 
@@ -135,14 +150,26 @@ class WhooshBackend:
         Readers keep their generation until the commit lands, so a rebuild never
         blocks or breaks searches in progress.
         """
-        writer = self._writer()
+        procs = min(_cores(), 4) if len(docs) >= PARALLEL_FROM else 1
+        # In parallel, each process writes a segment of its own and they are kept as they
+        # are (multisegment): merging them would be one more single-process pass over all.
+        writer = self._writer(procs=procs, multisegment=True, limitmb=POOL_MB) if procs > 1 \
+            else self._writer(limitmb=POOL_MB)
         try:
             for doc in docs:
                 writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=CLEAR, optimize=True)
+        writer.commit(mergetype=CLEAR)
+        written = self._index().doc_count()
+        if written != len(docs) and procs > 1:
+            # Whoosh drops a sub-process's segment it got no answer from: never keep a short index.
+            log.warning("parallel rebuild wrote %s of %s documents; rebuilding in one process", written, len(docs))
+            writer = self._writer(limitmb=POOL_MB)
+            for doc in docs:
+                writer.add_document(**doc)
+            writer.commit(mergetype=CLEAR)
 
     def searcher(self):
         """A searcher for this thread, reopened when a newer generation is committed."""
@@ -179,12 +206,12 @@ class WhooshBackend:
         self._known_generation = (stamp, latest)
         return latest
 
-    def _writer(self, timeout: float = 30.0):
+    def _writer(self, timeout: float = 30.0, **options):
         ix = self._index()
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return ix.writer()
+                return ix.writer(**options)
             except LockError:
                 if time.monotonic() > deadline:
                     raise
@@ -194,7 +221,7 @@ class WhooshBackend:
     def index(self, docs: list[dict], delete_keys: Sequence[str] = (), optimize: bool = False, *,
               session=None) -> None:
         """Add or replace documents (by ``key``) and delete others, in one commit."""
-        writer = self._writer()
+        writer = self._writer(limitmb=POOL_MB)
         try:
             for key in delete_keys:
                 writer.delete_by_term("key", key)

@@ -42,7 +42,11 @@ def build_schema() -> Schema:
     )
     for lang in INDEXED_LANGUAGES + (OTHER,):
         analyzer_lang = lang if lang != OTHER else "xx"
-        schema.add(f"title_{lang}", TEXT(analyzer=analyzer_for(analyzer_lang), field_boost=TITLE_BOOST))
-        schema.add(f"body_{lang}", TEXT(analyzer=analyzer_for(analyzer_lang)))
-        schema.add(f"spell_{lang}", TEXT(analyzer=analyzer_for(analyzer_lang, stem=False), spelling=True))
+        # phrase=False: no term positions. Searches are per-word Term queries and snippets
+        # are highlighted from the stored text, so positions were written and never read.
+        schema.add(f"title_{lang}", TEXT(analyzer=analyzer_for(analyzer_lang), field_boost=TITLE_BOOST,
+                                         phrase=False))
+        schema.add(f"body_{lang}", TEXT(analyzer=analyzer_for(analyzer_lang), phrase=False))
+        schema.add(f"spell_{lang}", TEXT(analyzer=analyzer_for(analyzer_lang, stem=False), spelling=True,
+                                         phrase=False))
     return schema
