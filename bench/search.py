@@ -1,7 +1,9 @@
 """Search figures on the GNOME Help corpus (all languages) and a synthetic corpus.
 
-Run: .venv/bin/python bench/search.py [--synthetic 50000] [--queries 200] [--part keyword|semantic|all]
-     [--embeddings-cache PATH]
+Run: .venv/bin/python bench/search.py [--synthetic 50000] [--queries 200] [--part keyword|semantic|backends|all]
+     [--embeddings-cache PATH] [--backends whoosh,postgres]
+Backends part (backends.py): Whoosh and PostgreSQL in one run, indexing, keyword,
+hybrid and two concurrent clients (issue #14, item 6).
 Keyword part: indexing time; p50/p95 of the search pipeline (in-process, warm,
 cache bypassed), of the JSON API, and of raw Whoosh for the same queries; the
 ratio pipeline/raw (our overhead); and a repeated query served from the cache.
@@ -18,6 +20,7 @@ import random
 import time
 
 from _common import GNOME, ROOT, percentile, require_corpus, summary, temporary_app  # noqa: E402
+from synthetic import queries_for, synthetic_documents  # noqa: E402
 
 
 def raw_whoosh(backend, lang, text):
@@ -97,32 +100,17 @@ def gnome(args):
 
 def synthetic(args):
     from portal.db import db
-    from portal.kb.files import read_article
     from portal.search import search_service
 
-    vocabulary = []
-    for path in sorted(GNOME.glob("*/en.md"))[:200]:
-        vocabulary.extend(w.lower() for w in read_article(path).body.split() if w.isalpha())
-    random.seed(11)
+    docs = synthetic_documents(args.synthetic)
     app = temporary_app(translation_engines=())
     backend = search_service(app).backend
     started = time.perf_counter()
-    batch = []
-    for n in range(args.synthetic):
-        title = " ".join(random.choices(vocabulary, k=5))
-        body = " ".join(random.choices(vocabulary, k=120))
-        batch.append({"key": f"s{n}:en", "slug": f"s{n}", "lang": "en", "kind": "source", "machine": False,
-                      "category": "", "tags": "", "title": title, "summary": "", "excerpt": body[:200],
-                      "popularity": 0, "title_en": title, "body_en": body, "spell_en": title + " " + body})
-        if len(batch) == 5000:
-            backend.index(batch)
-            batch = []
-    backend.index(batch, optimize=True)
+    backend.replace_all(docs)  # one bulk commit, as 'portal index rebuild' does
     print(f"[synthetic] indexed {args.synthetic} documents in {time.perf_counter() - started:.1f} s")
-    queries = [("en", " ".join(random.choices(vocabulary, k=random.randint(1, 4)))) for _ in range(args.queries)]
     with app.app_context():
         db.session.close()
-    measure(app, queries, f"synthetic {args.synthetic}")
+    measure(app, queries_for(docs, args.queries), f"synthetic {args.synthetic}")
 
 
 def semantic_gnome(args):
@@ -255,7 +243,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--synthetic", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--part", choices=("keyword", "semantic", "all"), default="all")
+    parser.add_argument("--part", choices=("keyword", "semantic", "backends", "all"), default="all")
+    parser.add_argument("--backends", default="whoosh,postgres",
+                        help="keyword backends compared by --part backends (whoosh is the baseline)")
     parser.add_argument("--embeddings-cache", help="reuse this embedding cache (embedding figures then show hits)")
     args = parser.parse_args()
     if args.part in ("semantic", "all"):
@@ -263,6 +253,11 @@ def main():
         if args.synthetic:
             semantic_synthetic(args)
     if not require_corpus():
+        return
+    if args.part == "backends":
+        from backends import backends
+
+        backends(args)
         return
     if args.part in ("semantic", "all"):
         semantic_gnome(args)
