@@ -147,6 +147,9 @@ def live_app(tmp_path_factory, migrated_db_template, mail_server):
                         ["agent", "writer", "admin"], lang)
         create_user(db.session, "agent-only@example.org", "Agent only", STAFF_PASSWORD, ["agent"], "en")
         db.session.commit()
+        from tests.support.trends import sample_trend
+
+        sample_trend(db.session)  # an emerging issue, so /desk/trends is audited with its chart and table
     return app
 
 

@@ -108,7 +108,7 @@ def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang)
     sign_in(page, base_url, lang)
     for path in ("/desk/", f"/desk/tickets/{ticket_id}", "/studio/", "/studio/articles/new",
                  "/studio/articles/charged-twice/en/edit", "/studio/articles/charged-twice/en/history",
-                 "/studio/articles/charged-twice/translations", "/studio/reports/", "/desk/jobs",
+                 "/studio/articles/charged-twice/translations", "/studio/reports/", "/desk/jobs", "/desk/trends",
                  "/studio/articles/stale-example/es/segments", "/studio/articles/stale-example/pt-BR/segments",
                  f"/studio/batches/{live_app.test_batch_id}",
                  f"/studio/articles/stale-example/translations?batch={live_app.test_batch_id}",
