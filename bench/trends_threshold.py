@@ -91,7 +91,7 @@ def cluster_quality(items, vectors, thresholds, languages, issues: int | None = 
     index.sort(key=lambda i: (items[i][2] != "title", items[i][0], items[i][1]))
     rows = []
     for t in thresholds:
-        groups = group_by_meaning([], [], vectors[index], t)
+        groups = group_by_meaning(vectors[index], t)
         labels = [[items[index[i]][0] for i in group] for group in groups]
         purity = sum(Counter(g).most_common(1)[0][1] for g in labels) / len(index)
         biggest: dict[str, int] = {}

@@ -148,29 +148,29 @@ def _original(signals: list[Signal]) -> str:
     return most_common(Counter(" ".join(s.text[:TEXT_CHARS].split()) for s in signals))
 
 
-def group_by_meaning(keys: list[tuple[str, str]], texts: list[str], vectors: np.ndarray,
-                     threshold: float) -> list[list[int]]:
+def group_by_meaning(vectors: np.ndarray, threshold: float) -> list[list[int]]:
     """Greedy centroid grouping of unit ``vectors`` (the caller orders them, most frequent first)."""
     import numpy as np  # only with embeddings on
 
     groups: list[list[int]] = []
     sums: list[np.ndarray] = []
-    centroids = np.zeros((0, vectors.shape[1] if len(vectors) else 1), dtype=np.float64)
+    # One row per group, allocated once: growing a matrix group by group would copy it each time.
+    centroids = np.zeros((len(vectors), vectors.shape[1] if len(vectors) else 1), dtype=np.float64)
     for index, vector in enumerate(vectors):
         best = -1
-        if len(groups):
-            scores = centroids @ vector
+        if groups:
+            scores = centroids[:len(groups)] @ vector
             top = int(np.argmax(scores))
             if scores[top] >= threshold:
                 best = top
         if best < 0:
+            best = len(groups)
             groups.append([index])
             sums.append(np.array(vector, dtype=np.float64))
-            centroids = np.vstack([centroids, sums[-1] / max(np.linalg.norm(sums[-1]), 1e-12)])
         else:
             groups[best].append(index)
             sums[best] = sums[best] + vector
-            centroids[best] = sums[best] / max(np.linalg.norm(sums[best]), 1e-12)
+        centroids[best] = sums[best] / max(float(np.linalg.norm(sums[best])), 1e-12)
     return _merge_groups(groups, sums, threshold)
 
 
@@ -189,20 +189,27 @@ def _merge_groups(groups: list[list[int]], sums: list, threshold: float) -> list
     head = order[:MAX_MERGED]
     if len(head) < 2:
         return groups
-    members = {g: list(groups[g]) for g in head}
-    totals = {g: np.array(sums[g], dtype=np.float64) for g in head}
-    while len(members) > 1:
-        keys = list(members)
-        matrix = np.vstack([totals[k] / max(float(np.linalg.norm(totals[k])), 1e-12) for k in keys])
-        scores = matrix @ matrix.T
-        np.fill_diagonal(scores, -1.0)
+    members = [list(groups[g]) for g in head]
+    totals = np.array([sums[g] for g in head], dtype=np.float64)
+    unit = totals / np.maximum(np.linalg.norm(totals, axis=1, keepdims=True), 1e-12)
+    scores = unit @ unit.T
+    np.fill_diagonal(scores, -np.inf)
+    alive = np.ones(len(head), dtype=bool)
+    while True:
         a, b = np.unravel_index(int(np.argmax(scores)), scores.shape)
         if scores[a, b] < threshold:
             break
-        keep, gone = keys[min(a, b)], keys[max(a, b)]
-        members[keep].extend(members.pop(gone))
-        totals[keep] = totals[keep] + totals.pop(gone)
-    return list(members.values()) + [groups[g] for g in order[MAX_MERGED:]]
+        keep, gone = min(a, b), max(a, b)
+        members[keep].extend(members[gone])
+        totals[keep] += totals[gone]
+        alive[gone] = False
+        scores[gone, :] = scores[:, gone] = -np.inf
+        unit[keep] = totals[keep] / max(float(np.linalg.norm(totals[keep])), 1e-12)
+        row = unit @ unit[keep]
+        row[~alive] = -np.inf
+        row[keep] = -np.inf
+        scores[keep, :] = scores[:, keep] = row
+    return [m for m, kept in zip(members, alive, strict=True) if kept] + [groups[g] for g in order[MAX_MERGED:]]
 
 
 def _group(forms: dict[tuple[str, str], list[Signal]], embed: Callable[[list[str]], np.ndarray] | None,
@@ -212,7 +219,7 @@ def _group(forms: dict[tuple[str, str], list[Signal]], embed: Callable[[list[str
         texts = [_original(forms[key]) for key in ordered]
         vectors = embed(texts) if texts else None
         if vectors is not None and len(vectors):
-            index_groups = group_by_meaning(ordered, texts, vectors, threshold)
+            index_groups = group_by_meaning(vectors, threshold)
             return [[s for i in group for s in forms[ordered[i]]] for group in index_groups]
     entries = []
     for key in ordered:
