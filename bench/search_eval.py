@@ -8,7 +8,9 @@ with the bundled Bergamot engine translating queries (en<->pt-BR) and without,
 then how often unrelated or nonsense queries get no result at all, and the
 dense-floor margins of right and unrelated queries (to tune ``hybrid.py``).
 
-Run: .venv/bin/python bench/search_eval.py [--articles N] [--per-language N]
+Run: .venv/bin/python bench/search_eval.py [--articles N] [--per-language N] [--search-backend postgres]
+(``postgres``: keyword search on PostgreSQL full-text search, in a throwaway server
+started for the run, to compare with the Whoosh default: ADR 0013.)
 """
 from __future__ import annotations
 
@@ -83,9 +85,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=0, help="limit the number of articles (0 = all)")
     parser.add_argument("--per-language", type=int, default=0, help="limit the queries per language (0 = all)")
+    parser.add_argument("--search-backend", choices=("whoosh", "postgres"), default="whoosh")
     args = parser.parse_args()
     if not require_corpus():
         return
+    if args.search_backend == "postgres":
+        from tests.support.services import postgres_server  # the tests' throwaway server
+
+        with postgres_server() as url:
+            run(args, {"search_backend": "postgres", "database_url": url})
+        return
+    run(args, {})
+
+
+def run(args, backend_settings: dict) -> None:
     from portal.db import db
     from portal.jobs import run_pending
     from portal.kb.files import read_article
@@ -114,7 +127,8 @@ def main():
           + ", ".join(f"{lang} {len(q)}" for lang, q in queries.items()))
 
     app = temporary_app(languages=LANGUAGES, translation_engines=("bergamot",),
-                        embeddings_cache=ROOT / ".cache" / "embeddings.sqlite3")
+                        embeddings_cache=ROOT / ".cache" / "embeddings.sqlite3", **backend_settings)
+    print(f"keyword search backend: {app.config['SETTINGS'].search_backend}")
     with app.app_context():
         service = search_service(app)
         import_knowledge_base(db.session, english_only)
