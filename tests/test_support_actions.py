@@ -13,6 +13,7 @@ from portal.jobs.models import Job
 from portal.support import actions
 from portal.support.jobs import PROCESS_MESSAGE
 from portal.support.models import OPEN, SOLVED, WAITING, Ticket
+from portal.support.routing import ESCALATE
 from portal.support.service import NewTicket, ValidationFailed
 from tests.conftest import Commits
 from tests.support.web import csrf
@@ -41,11 +42,13 @@ def test_opening_a_ticket_is_one_commit_with_its_mail_webhook_and_processing(app
         with Commits() as commits:
             ticket, token, created = actions.open_ticket(db.session, _new(idempotency_key="k1"))
         assert created and commits.count == 1
-        assert _jobs() == {"send_ticket_email": 1, "send_webhook": 1, PROCESS_MESSAGE: 1}
+        # The escalation check runs at the ticket's due time (portal.support.routing).
+        assert _jobs() == {"send_ticket_email": 1, "send_webhook": 1, PROCESS_MESSAGE: 1, ESCALATE: 1}
         assert actions.ticket_for_token(db.session, token).id == ticket.id
         again, again_token, created_again = actions.open_ticket(db.session, _new(idempotency_key="k1"))
         assert (again.id, again_token, created_again) == (ticket.id, token, False)
-        assert _jobs() == {"send_ticket_email": 1, "send_webhook": 1, PROCESS_MESSAGE: 1}  # nothing sent twice
+        assert _jobs() == {"send_ticket_email": 1, "send_webhook": 1, PROCESS_MESSAGE: 1,
+                           ESCALATE: 1}  # nothing sent twice
 
 
 def test_a_refused_ticket_writes_nothing(app):
@@ -97,4 +100,4 @@ def test_the_contact_form_and_the_api_cause_the_same_jobs(app):
     assert created.status_code == 201
     with app.app_context():
         assert _jobs() - through_the_form == through_the_form == {"send_ticket_email": 1, "send_webhook": 1,
-                                                                   PROCESS_MESSAGE: 1}
+                                                                   PROCESS_MESSAGE: 1, ESCALATE: 1}
