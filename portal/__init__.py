@@ -39,6 +39,7 @@ def _wire_services(app: Flask, settings: Settings) -> None:
     from portal.kb.markdown import RenderCache
     from portal.kb.models import Article, ArticleVersion, Category, Revision
     from portal.langid import get_detector
+    from portal.notices.models import Notice, NoticeText, NoticeTicket, NoticeUpdate
     from portal.search import build_search_service
     from portal.services import Services
     from portal.shared import build_shared_state
@@ -62,7 +63,9 @@ def _wire_services(app: Flask, settings: Settings) -> None:
     registry.define("mail", lambda: build_mailer(app.config["SETTINGS"]))  # None without an SMTP host
     # Caches and counters every node must agree on: Redis with REDIS_URL, else memory (ADR 0014).
     registry.define("shared", lambda: build_shared_state(settings.redis_url, settings.redis_prefix))
-    watch_content((Article, ArticleVersion, Category, Revision), ("portal.search.",))
+    # Notices are content too: their banners are in the kept pages of every node.
+    watch_content((Article, ArticleVersion, Category, Revision, Notice, NoticeUpdate, NoticeText, NoticeTicket),
+                  ("portal.search.",))
     for role in ("embedder", "read_counter", "render_cache"):
         registry.get(role)
     # Read-only aliases for code that predates the registry (tests, benchmarks).

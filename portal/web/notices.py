@@ -196,7 +196,7 @@ def rfc3339(moment: datetime | None) -> str:
         return "1970-01-01T00:00:00Z"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def labels() -> dict[str, str]:
