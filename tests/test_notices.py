@@ -329,3 +329,32 @@ def test_the_migration_makes_the_notice_tables_the_models_describe(database, mak
         actions.follow(db.session, notice, "a@example.org", "en")
         actions.post_update(db.session, notice, "resolved", "Fast again.", None)
         assert db.session.get(Notice, notice.id).status == NoticeStatus.RESOLVED
+
+
+def test_a_notice_starts_from_a_trend_with_its_words_articles_and_requests(notices_app):
+    from portal.notices.service import notices_of_ticket
+    from portal.support.models import Ticket
+    from portal.trends.models import Trend
+
+    reader = notices_app.test_client()
+    ticket = reader.post("/api/v1/tickets", json={"message": "The app crashes when I open settings",
+                                                  "language": "en"}).get_json()
+    with notices_app.app_context():
+        trend = Trend(representative="app crashes when opening settings", representative_lang="en",
+                      articles={"reset-your-password": 2}, tickets=[ticket["id"]])
+        db.session.add(trend)
+        db.session.commit()
+        trend_id = trend.id
+    client = agent(notices_app)
+    form = client.get(f"/desk/notices/new?trend={trend_id}").get_data(as_text=True)
+    assert 'value="app crashes when opening settings"' in form and "reset-your-password" in form
+    assert f'name="trend_id" value="{trend_id}"' in form
+    assert client.get("/desk/notices/new?trend=999999").status_code == 200  # no such trend: an empty form
+    response = client.post("/desk/notices/new", data={
+        "csrf_token": csrf(form), "lang": "en", "title": "The app crashes in settings", "severity": "major",
+        "phrases": "app crashes", "trend_id": str(trend_id)})
+    assert response.status_code == 303
+    with notices_app.app_context():
+        notice = db.session.scalars(select(Notice)).one()
+        assert notice.trend_id == trend_id
+        assert [n.id for n in notices_of_ticket(db.session, db.session.get(Ticket, ticket["id"]).id)] == [notice.id]
