@@ -268,18 +268,14 @@ def ticket_count(app) -> int:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def make_any_app(request, make_app):
-    """Like ``make_app``, once on SQLite and once on a fresh, migrated PostgreSQL database."""
+    """Like ``make_app``, once on SQLite and once on a PostgreSQL database of its own, copied migrated."""
     if request.param == "sqlite":
         return make_app
-    url = request.getfixturevalue("postgres_database")
+    url = postgres_copy(request.getfixturevalue("postgres_server_url"),
+                        request.getfixturevalue("postgres_migrated_template"), request.node.name)
 
     def factory(**overrides):
-        from flask_migrate import upgrade
-
-        app = make_app(database_url=url, **overrides)
-        with app.app_context():
-            upgrade()
-        return app
+        return make_app(database_url=url, **overrides)
 
     return factory
 
