@@ -126,6 +126,7 @@ def test_contact_form_suggestions_are_never_logged(semantic_app):
     assert 'data-deflect-url="/api/v1/deflect"' in contact
 
 
+@pytest.mark.parametrize("semantic_app", ["whoosh"], indirect=True)  # logged searches and vectors only
 def test_content_gaps_group_the_same_need_across_languages(semantic_app):
     from portal.analytics import LoggedSearch
     from portal.analytics.reports import zero_result_groups
