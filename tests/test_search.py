@@ -398,6 +398,23 @@ def test_the_postgres_vocabulary_counts_stay_exact_through_updates_and_deletes(m
         assert backend.complete("zh-Hans", "绿") == ["绿茶"]
 
 
+def test_postgres_stems_every_language_it_has_a_snowball_configuration_for(make_app, postgres_search):
+    """Catalan and Indonesian have no Whoosh stemmer (they share the unstemmed "other" fields there);
+    PostgreSQL 15 has one for each, and a document is analysed in its own language."""
+    app = make_app(languages=("en",), translation_engines=(), embeddings="none", **postgres_search)
+    docs = [_ghost(key="clau:ca", slug="clau", lang="ca", title_other="Heu oblidat la contrasenya?",
+                   body_other="Restabliu la contrasenya oblidada.", spell_other="contrasenya oblidada"),
+            _ghost(key="sandi:id", slug="sandi", lang="id", title_other="Melupakan kata sandi",
+                   body_other="Atur ulang kata sandi Anda.", spell_other="kata sandi")]
+    with app.app_context():
+        backend = search_service().backend
+        backend.index(docs, session=db.session)
+        db.session.commit()
+        assert [h.slug for h in backend.search_language("ca", "contrasenyes oblidades")[0]] == ["clau"]
+        assert [h.slug for h in backend.search_language("id", "terlupa sandi")[0]] == ["sandi"]
+        assert backend.search_language("en", "contrasenyes")[0] == []  # each language in its own documents
+
+
 def test_results_made_while_the_query_translation_is_pending_are_not_kept(search_app):
     from portal.search.service import QUERY_TRANSLATION_PENDING
 
