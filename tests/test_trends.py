@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.accounts import create_user
@@ -179,12 +180,17 @@ def _check_schema(data):
         assert all(isinstance(n, int) for n in trend["languages"].values())
         assert set(trend["channels"]) <= {c.value for c in Channel}
         assert isinstance(trend["growth"], float) and isinstance(trend["tickets"], list)
+        assert all(datetime.fromisoformat(trend[k]).utcoffset() == timedelta(0)
+                   for k in ("first_seen", "last_seen", "detected_at"))
 
 
 # --- embeddings off: the fuzzy grouping -------------------------------------------------
 
 def test_without_embeddings_same_language_phrasings_still_raise_it(make_app):
-    app = make_app(embeddings="none", languages=("en", "es"), translation_engines=())
+    """Fuzzy grouping when embeddings are off; the phrasing machine-translated for a Portuguese agent."""
+    app = make_app(embeddings="none", languages=("en", "pt-BR"), translation_engines=("bergamot",))
+    with app.app_context():
+        create_user(db.session, "agente@example.org", "Ana Agente", PASSWORD, ["agent"], "pt-BR")
     searches = app.extensions["read_counter"]
     for query in ["charged twice", "Charged twice!", "charged twise", "charged twice invoice", "invoice charged twice",
                   "how do I print"]:
@@ -197,6 +203,13 @@ def test_without_embeddings_same_language_phrasings_still_raise_it(make_app):
         assert result["grouping"] == "fuzzy" and result["trends"] == 1, result
         trend = db.session.scalars(select(Trend)).one()
         assert trend.count == 6 and trend.channels == {"search": 5, "ticket": 1}
+        assert trend.representative == "charged twice" and trend.phrasings["pt-BR"]["text"].strip()
+        translated = trend.phrasings["pt-BR"]["text"]
+    client = app.test_client()
+    web.sign_in(client, "agente@example.org", PASSWORD)
+    page = client.get("/desk/trends").get_data(as_text=True)
+    assert f'<span lang="pt-BR">{escape(translated)}</span> <span class="meta">(tradução automática)</span>' in page
+    assert '<span lang="en">charged twice</span>' in page  # the originals stay listed
 
 
 # --- notifications: once per trend, by e-mail and webhook, through the queue -------------

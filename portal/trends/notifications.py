@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import UTC
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -104,8 +105,10 @@ def webhook_body(settings, trend: Trend) -> bytes:
 
 def as_dict(trend: Trend) -> dict:
     """The trend as the JSON API and the webhook show it."""
-    def when(moment):
-        return moment.isoformat() if moment else None
+    def when(moment):  # ISO 8601 in UTC, with its offset (SQLite hands back naive UTC values)
+        if moment is None:
+            return None
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
 
     return {
         "id": trend.id, "status": str(trend.status), "first_seen": when(trend.first_seen),
