@@ -6,13 +6,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.accounts.service import create_user
 from portal.cli import main
 from portal.db import db
 from portal.jobs import enqueue, run_pending
+from portal.jobs.models import DONE, Job
 from portal.support.models import Ticket
 from portal.support.routing import ESCALATE, known_topics
 from tests.conftest import SUPPORT_SETTINGS, app_on
@@ -229,6 +230,8 @@ def test_an_unassigned_overdue_ticket_is_escalated_to_an_admin_once(kb_app):
         client.post(f"/desk/tickets/{taken['id']}/assign", data={"csrf_token": csrf(page), "assignee": 1})
         with app.app_context():
             run_pending(db.session)
+            # Re-triage (the message job) moved nothing into failure: every job ran.
+            assert db.session.scalar(select(func.count(Job.id)).where(Job.status != DONE)) == 0
             # A second look (a duplicate job, a retry) changes nothing.
             enqueue(db.session, ESCALATE, {"ticket_id": overdue["id"]})
             db.session.commit()
@@ -243,3 +246,19 @@ def test_an_unassigned_overdue_ticket_is_escalated_to_an_admin_once(kb_app):
         listing = client.get("/desk/").get_data(as_text=True)
         assert listing.count("Escalated") == 1
         assert "Escalated to an admin (Ada)" in client.get(f"/desk/tickets/{overdue['id']}").get_data(as_text=True)
+
+
+def test_the_escalation_check_follows_the_due_time_when_the_message_is_processed(kb_app):
+    app = kb_app()
+    opened = api_ticket(app, "Hello, a question about my plan.")
+    with app.app_context():
+        check = db.session.scalars(select(Job).where(Job.kind == ESCALATE)).one()
+        check.run_at = check.run_at.replace(year=2099)  # made for another due time
+        db.session.commit()
+        assert run_pending(db.session, kinds={"process_customer_message"}) == 1
+        db.session.expire_all()
+        jobs = {job.kind: job for job in db.session.scalars(select(Job))}
+        assert jobs["process_customer_message"].status == DONE  # re-triage and re-scheduling did not fail
+        ticket = db.session.get(Ticket, opened["id"])
+        waiting = jobs[ESCALATE]
+        assert waiting.status != DONE and abs((waiting.run_at - ticket.due_at).total_seconds()) < 5

@@ -167,7 +167,7 @@ def schedule_escalation(session: Session, ticket: Ticket) -> None:
     """Make sure one job looks at ``ticket`` when it falls due (moved when triage moves the due time)."""
     if ticket.due_at is None or ticket.escalated_at is not None:
         return
-    delay = max(ticket.due_at - utcnow(), timedelta(0))
+    delay = max(_aware(ticket.due_at) - utcnow(), timedelta(0))
     key = f"{ESCALATE}:{ticket.id}"
     waiting = session.scalar(select(Job).where(Job.dedupe_key == key, Job.status == QUEUED).limit(1))
     if waiting is not None:
