@@ -94,7 +94,7 @@ def test_round_trip_with_translation_both_ways(desk):
         with desk.app_context():
             stored = db.session.get(Ticket, ticket["id"])
             assert stored.status == "waiting"
-            assert [e.action for e in stored.events][:3] == ["created", "replied", "status_changed"]
+            assert [e.action for e in stored.events][:4] == ["created", "proposed", "replied", "status_changed"]
 
 
 def test_no_engine_for_the_pair_is_said_before_sending(desk):
@@ -136,7 +136,8 @@ def test_notes_assignment_status_and_filters(desk):
     assert "yearly plan" not in customer_view  # internal notes never reach the customer
     with desk.app_context():
         stored = db.session.get(Ticket, me)
-        assert [e.action for e in stored.events] == ["created", "note_added", "assigned", "status_changed"]
+        assert [e.action for e in stored.events] == ["created", "proposed", "note_added", "assigned",
+                                                     "status_changed"]
         assert stored.status == "solved" and stored.assigned_to_id == 1
 
 

@@ -183,6 +183,8 @@ def test_only_admins_edit_agents_and_the_form_checks_what_it_gets(kb_app):
     token = csrf(plain.get("/desk/").get_data(as_text=True))
     assert plain.post(f"/desk/agents/{agent}", data={"csrf_token": token, "languages": "ja"}).status_code == 403
     admin = signed_in(app, "admin@example.org")
+    assert admin.get("/desk/agents/99999999999999999999").status_code == 404  # beyond a database integer
+    assert admin.get("/desk/agents/4").status_code == 404  # no such account
     form = admin.get(f"/desk/agents/{agent}").get_data(as_text=True)
     assert '<legend id="languages-legend"' in form and 'name="topics" value="billing"' in form
     assert admin.post(f"/desk/agents/{agent}", data={"languages": "ja"}).status_code == 400  # no CSRF token

@@ -121,7 +121,7 @@ def test_status_page_conversation_reply_and_close(support_app):
     with support_app.app_context():
         ticket = db.session.scalar(select(Ticket))
         assert ticket.status == "solved" and len(ticket.messages) == 2
-        assert [e.action for e in ticket.events] == ["created", "replied", "status_changed"]
+        assert [e.action for e in ticket.events] == ["created", "proposed", "replied", "status_changed"]
 
 
 def test_tokens_are_unguessable_and_never_show_another_ticket(support_app):
