@@ -13,7 +13,6 @@ bumped by every write.
 """
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections import Counter
@@ -236,40 +235,41 @@ class PostgresBackend:
         if not words:
             return [], []
         quoted = [_quote(w) for w in words]
+        count = len(words)
+        params: dict[str, Any] = {"lang": lang, "any": " | ".join(quoted), "all": " & ".join(quoted),
+                                  "weights": RANK_WEIGHTS, "boost": ALL_WORDS_BOOST, "limit": limit,
+                                  "category": category or ""}
+        params.update({f"w{i}": q for i, q in enumerate(quoted)})
         # ts_rank_cd knows nothing of how common a word is: each word's rank is weighted by
         # its rarity in this language (as BM25 does on Whoosh), so "account" outweighs "get".
-        rarity = self._rarity(lang, quoted) if len(words) > 1 else [1.0]
-        params: dict[str, Any] = {"lang": lang, "any": " | ".join(quoted), "all": " & ".join(quoted),
-                                  "weights": RANK_WEIGHTS, "boost": ALL_WORDS_BOOST * sum(rarity) / len(rarity),
-                                  "limit": limit, "category": category or ""}
-        params.update({f"w{i}": q for i, q in enumerate(quoted)})
-        params.update({f"r{i}": weight for i, weight in enumerate(rarity)})
-        per_word = " + ".join(f"CAST(:r{i} AS real) * ts_rank_cd(CAST(:weights AS real[]), d.tsv, "
-                              f"CAST(:w{i} AS tsquery), 1)" for i in range(len(words)))
-        matched = "".join(f", d.tsv @@ CAST(:w{i} AS tsquery) AS m{i}" for i in range(len(words)))
+        # Worked out in the same statement (one round trip); one word needs none.
+        if count > 1:
+            rarity = ", ".join(
+                f"ln((n.total + 1.0) / ((SELECT count(*) FROM search_document WHERE lang = :lang "
+                f"AND tsv @@ CAST(:w{i} AS tsquery)) + 1)) + 1 AS r{i}" for i in range(count))
+            rarity_from = f"(SELECT {rarity} FROM (SELECT count(*) AS total FROM search_document " \
+                          "WHERE lang = :lang) n) r"
+        else:
+            rarity_from = "(SELECT 1.0 AS r0) r"
+        per_word = " + ".join(f"r.r{i} * ts_rank_cd(CAST(:weights AS real[]), d.tsv, CAST(:w{i} AS tsquery), 1)"
+                              for i in range(count))
+        mean = f"({' + '.join(f'r.r{i}' for i in range(count))}) / {count}"
+        matched = "".join(f", d.tsv @@ CAST(:w{i} AS tsquery) AS m{i}, r.r{i}" for i in range(count))
         rows = self._read(_sql(
             f"SELECT {', '.join('d.' + name for name in _STORED)}, {per_word} + CASE WHEN d.tsv @@ q.all_ THEN "
-            f"  :boost * ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.all_, 1) ELSE 0 END AS score{matched} "
-            "FROM search_document d, (SELECT CAST(:any AS tsquery) AS any_, CAST(:all AS tsquery) AS all_) q "
+            f"  :boost * {mean} * ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.all_, 1) ELSE 0 END AS score"
+            f"{matched} FROM search_document d, {rarity_from}, "
+            "(SELECT CAST(:any AS tsquery) AS any_, CAST(:all AS tsquery) AS all_) q "
             f"WHERE d.lang = :lang AND d.tsv @@ {'q.all_' if require_all else 'q.any_'} "
             f"{'AND d.category = :category ' if category else ''}"
             "ORDER BY score DESC, d.key LIMIT :limit"), params)
         hits = []
         for row in rows:
             fields = {name: getattr(row, name) for name in _STORED}
-            coverage = sum(weight for i, weight in enumerate(rarity) if getattr(row, f"m{i}")) / sum(rarity)
+            rarity_of = [float(getattr(row, f"r{i}")) for i in range(count)]
+            coverage = sum(weight for i, weight in enumerate(rarity_of) if getattr(row, f"m{i}")) / sum(rarity_of)
             hits.append(RawHit(row.key, row.slug, row.lang, row.kind, float(row.score), fields, coverage))
         return hits, words
-
-    def _rarity(self, lang: str, quoted: list[str]) -> list[float]:
-        """Each word's inverse document frequency among the documents in ``lang``."""
-        counts = ", ".join(f"(SELECT count(*) FROM search_document WHERE lang = :lang "
-                           f"AND tsv @@ CAST(:w{i} AS tsquery))" for i in range(len(quoted)))
-        params: dict[str, Any] = {"lang": lang, **{f"w{i}": q for i, q in enumerate(quoted)}}
-        row = self._read(_sql(
-            f"SELECT (SELECT count(*) FROM search_document WHERE lang = :lang), {counts}"), params)[0]
-        total = row[0]
-        return [math.log((total + 1) / (frequency + 1)) + 1.0 for frequency in row[1:]]
 
     def has_term(self, lang: str, word: str) -> bool:
         return bool(self._read(text("SELECT 1 FROM search_word WHERE field = :field AND word = :word"),
