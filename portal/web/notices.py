@@ -7,6 +7,7 @@ processes see a change within the page cache's max age (ADR 0009).
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 from datetime import UTC, datetime
 
 from flask import (
@@ -64,26 +65,32 @@ _SEEN_KEY = "visit_notices"
 
 
 class _Snapshot:
-    """The active notices of one app, kept with the stored pages: for ``max_age`` seconds, and
-    only while the page cache has not been cleared (a notice written here, or a change signalled
-    by another node clears it)."""
+    """The active notices of one app, for ``max_age`` seconds, until a notice is written in this
+    process (:meth:`clear`), or until the shared content generation moves (a notice written by
+    another process or node, ADR 0014). Clearing the stored pages alone keeps it: it is not a page."""
 
     def __init__(self, app: Flask, max_age: float) -> None:
         self.app = app
         self.max_age = max_age
-        self._value: tuple[float, int, list[service.ActiveNotice]] | None = None
+        self.epoch = 0
+        self._value: tuple[float, int, Hashable, list[service.ActiveNotice]] | None = None
 
-    def _epoch(self) -> int:
-        return self.app.extensions["page_cache"].epoch
+    def _generation(self) -> Hashable:
+        signal = getattr(self.app.extensions["page_cache"], "signal", None)
+        return signal() if signal is not None else None
 
     def get(self) -> list[service.ActiveNotice]:
-        value, epoch = self._value, self._epoch()
-        if value is not None and value[0] >= time.monotonic() and value[1] == epoch:
-            return value[2]
+        value, epoch, generation = self._value, self.epoch, self._generation()
+        if value is not None and value[0] >= time.monotonic() and value[1:3] == (epoch, generation):
+            return value[3]
         made = service.active_snapshot(_session(), self.app.config["SETTINGS"].languages)
-        if epoch == self._epoch():  # not written meanwhile: keep it
-            self._value = (time.monotonic() + self.max_age, epoch, made)
+        if epoch == self.epoch:  # not written meanwhile: keep it
+            self._value = (time.monotonic() + self.max_age, epoch, generation, made)
         return made
+
+    def clear(self) -> None:
+        self.epoch += 1
+        self._value = None
 
 
 def _notices_changed(session: Session, flush_context, instances) -> None:
@@ -101,7 +108,9 @@ def _after_commit(session: Session) -> None:
 
 
 def _forget(app: Flask) -> None:
-    # Clearing the stored pages drops the snapshot too (it is only valid for the cache's epoch).
+    snapshot = app.extensions.get(_SNAPSHOT)
+    if snapshot is not None:
+        snapshot.clear()
     cache = app.extensions.get("page_cache")
     if cache is not None:
         cache.clear()
