@@ -276,11 +276,14 @@ def test_deflection_counts_banners_met_once_per_visit_and_requests_sent_after(no
     stranger.get("/en/search?q=password+reset+help")  # answered from memory: still counted
     stranger.get("/en/search?q=printer")  # no banner: not counted
     writer = notices_app.test_client()
+    form = writer.get("/pt-BR/contact").get_data(as_text=True)  # the visit starts on the contact form
     suggestions = writer.get("/api/v1/deflect?lang=pt-BR&q=my+password+reset+mail+never+comes").get_json()
     assert [n["id"] for n in suggestions["notices"]] == [notice_id]
     assert suggestions["notices"][0]["url"] == f"/pt-BR/notices/{notice_id}"
     assert writer.get("/api/v1/deflect?lang=en&q=where+is+my+invoice+please").get_json()["notices"] == []
-    form = writer.get("/pt-BR/contact").get_data(as_text=True)
+    api_client = notices_app.test_client()  # no visit: matched, not counted, and no cookie set
+    bare = api_client.get("/api/v1/deflect?lang=pt-BR&q=my+password+reset+mail+never+comes")
+    assert bare.get_json()["notices"] and "Set-Cookie" not in bare.headers
     sent = writer.post("/pt-BR/contact", data={"csrf_token": csrf(form), "message": "O e-mail não chega, ajuda!",
                                                "idempotency_key": "k" * 32})
     assert sent.status_code == 303

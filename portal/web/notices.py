@@ -166,8 +166,8 @@ def impressions(app: Flask | None = None) -> ImpressionCounter:
 
 def seen(lang: str, surface: str, notice_ids: list[int]) -> None:
     """This visit met these notices' banners (counted once per visit and notice)."""
-    if not notice_ids:
-        return
+    if not notice_ids or not session:
+        return  # no visit (an API client without cookies): nothing to count once, nor a cookie to set
     met = dict(session.get(_SEEN_KEY) or {})
     fresh = [i for i in notice_ids if str(i) not in met]
     for notice_id in fresh:
