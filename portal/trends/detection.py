@@ -30,12 +30,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from portal.analytics.clustering import QueryForm, group_similar, join_overlapping, most_common, normalize_query
-
-if TYPE_CHECKING:
-    import numpy as np
 
 #: Centred cosine at which two texts are one issue (bench/trends_threshold.py).
 SIMILARITY = 0.55
@@ -189,8 +187,6 @@ def _merge_groups(groups: list[list[int]], sums: list, threshold: float) -> list
     ``MAX_MERGED`` biggest groups take part (bounded cost); a single text stays as
     the first pass left it.
     """
-    import numpy as np
-
     order = sorted(range(len(groups)), key=lambda g: -len(groups[g]))
     head = order[:MAX_MERGED]
     if len(head) < 2:

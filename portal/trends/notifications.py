@@ -13,7 +13,7 @@ from datetime import UTC
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -38,8 +38,6 @@ def _recipients(session: Session) -> list[User]:
 
 def notify_staff(session: Session, trend: Trend) -> None:
     """Queue an e-mail to every active agent and, when configured, the webhook (in the caller's transaction)."""
-    from flask import current_app
-
     settings = current_app.config["SETTINGS"]
     for user in _recipients(session):
         enqueue(session, SEND_EMAIL, {"trend_id": trend.id, "user_id": user.id}, max_attempts=8,

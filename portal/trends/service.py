@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from portal.analytics.models import ArticleVote, SearchLog
 from portal.db import utcnow
 from portal.support.models import CUSTOMER, Message, Ticket
+from portal.translation.engines.base import EngineUnavailable
+from portal.translation.service import NoEngine
 from portal.trends.detection import TEXT_CHARS, Candidate, Channel, Params, Signal, detect, history_start
 from portal.trends.models import Trend, TrendMember, TrendStatus
 from portal.trends.notifications import notify_staff
@@ -105,9 +107,6 @@ def _translate(services: Services | None, session: Session, text: str, src: str,
     """The representative in each desk language an engine can translate it into (others: shown as is)."""
     if services is None or not text:
         return {}
-    from portal.translation.engines.base import EngineUnavailable
-    from portal.translation.service import NoEngine
-
     service = services.translation
     found = {}
     for tgt in sorted(targets - {src}):
