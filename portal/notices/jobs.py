@@ -7,7 +7,6 @@ one for the event is skipped: resolving twice, or a retried job, sends nothing a
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -27,7 +26,7 @@ from portal.notices.models import (
     TextOrigin,
 )
 from portal.support.models import Ticket
-from portal.support.notifications import secret_keys, status_url
+from portal.support.notifications import compose_email, secret_keys, status_url
 from portal.translation.service import NoEngine
 
 TRANSLATE_NOTICE = "translate_notice"
@@ -131,17 +130,8 @@ def render_mail(notice: Notice, event: str, lang: str, to: str, *, follower: Not
             url=notice_url(notice, lang), ticket=ticket, ticket_url=status_url(ticket) if ticket else None,
             confirm_url=follow_url(follower, "confirm") if follower else None,
             unsubscribe_url=follow_url(follower, "unsubscribe") if follower else None)
-    email = EmailMessage()
-    email["Subject"] = subject
-    email["From"] = settings.mail_from
-    email["To"] = to
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    if follower is not None:
-        email["List-Unsubscribe"] = f"<{follow_url(follower, 'unsubscribe')}>"
-    email.set_content(body)
-    email["Content-Language"] = lang  # after set_content, which resets Content-* headers
-    return email
+    headers = {"List-Unsubscribe": f"<{follow_url(follower, 'unsubscribe')}>"} if follower is not None else None
+    return compose_email(settings, to, lang, subject, body, headers)
 
 
 @register(SEND_NOTICE_MAIL)

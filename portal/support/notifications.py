@@ -75,6 +75,22 @@ def build_mailer(settings) -> Mailer | None:
     return SmtpMailer(settings.smtp_host, settings.smtp_port) if settings.smtp_host else None
 
 
+def compose_email(settings, to: str, lang: str, subject: str, body: str,
+                  headers: dict[str, str] | None = None) -> EmailMessage:
+    """A plain-text e-mail from the portal to ``to``, in ``lang``, with the headers every portal mail has."""
+    email = EmailMessage()
+    email["Subject"] = subject
+    email["From"] = settings.mail_from
+    email["To"] = to
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    for name, value in (headers or {}).items():
+        email[name] = value
+    email.set_content(body)
+    email["Content-Language"] = lang  # after set_content, which resets Content-* headers
+    return email
+
+
 def render_email(ticket: Ticket, event: str, message: Message | None) -> EmailMessage:
     """The email for ``event``, in the customer's language."""
     settings = current_app.config["SETTINGS"]
@@ -88,15 +104,7 @@ def render_email(ticket: Ticket, event: str, message: Message | None) -> EmailMe
             text, lang, machine = message.text_in(ticket.language)
             reply = {"text": text, "machine": machine, "original": message.body if machine else None}
         body = render_template("email/ticket.txt", ticket=ticket, event=event, reply=reply, url=status_url(ticket))
-    email = EmailMessage()
-    email["Subject"] = subject
-    email["From"] = settings.mail_from
-    email["To"] = ticket.customer_email
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    email.set_content(body)
-    email["Content-Language"] = ticket.language  # after set_content, which resets Content-* headers
-    return email
+    return compose_email(settings, ticket.customer_email, ticket.language, subject, body)
 
 
 @register("send_ticket_email")

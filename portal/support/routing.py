@@ -28,7 +28,6 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from enum import StrEnum
 
 from flask import current_app, render_template
@@ -45,6 +44,7 @@ from portal.jobs import JobContext, enqueue, register
 from portal.jobs.models import QUEUED, Job
 from portal.kb.models import Article, Category
 from portal.support.models import SOLVED, Ticket, TicketEvent
+from portal.support.notifications import compose_email
 from portal.support.triage import triage
 
 ESCALATE = "escalate_overdue_ticket"
@@ -212,15 +212,7 @@ def escalation_email(ticket: Ticket, admin: User) -> EmailMessage:
         subject = _("Overdue and not taken: request %(reference)s", reference=ticket.reference)
         body = render_template("email/escalation.txt", ticket=ticket, admin=admin,
                                url=f"{settings.public_url.rstrip('/')}/desk/tickets/{ticket.id}")
-    email = EmailMessage()
-    email["Subject"] = subject
-    email["From"] = settings.mail_from
-    email["To"] = admin.email
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    email.set_content(body)
-    email["Content-Language"] = admin.language
-    return email
+    return compose_email(settings, admin.email, admin.language, subject, body)
 
 
 @register(SEND_ESCALATION)

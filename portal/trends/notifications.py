@@ -11,7 +11,6 @@ import json
 import urllib.request
 from datetime import UTC
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -23,7 +22,7 @@ from portal.accounts.models import User
 from portal.accounts.service import has_role
 from portal.i18n import to_babel_locale
 from portal.jobs import JobContext, enqueue, register
-from portal.support.notifications import sign
+from portal.support.notifications import compose_email, sign
 from portal.trends.models import Trend
 
 TREND_DETECTED = "trend.detected"
@@ -72,15 +71,7 @@ def render_email(settings, trend: Trend, user: User) -> EmailMessage:
         subject = _("Emerging issue: %(phrase)s", phrase=text[:80])
         body = render_template("email/trend.txt", trend=trend, text=text, machine=machine,
                                url=trend_url(settings, trend))
-    email = EmailMessage()
-    email["Subject"] = subject
-    email["From"] = settings.mail_from
-    email["To"] = user.email
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    email.set_content(body)
-    email["Content-Language"] = user.language
-    return email
+    return compose_email(settings, user.email, user.language, subject, body)
 
 
 @register(SEND_EMAIL)
