@@ -57,9 +57,9 @@ def test_the_banner_and_notice_pages_are_axe_clean_in_every_language(page, notic
     app, url = notices_portal
     notice_id = app.test_notice_id
     failures: list[str] = []
-    paths = [f"/{lang}/", f"/{lang}/notices/{notice_id}"]
-    if lang in ("en", "ar", "zh-Hans"):  # the same banner in other page layouts: in LTR, RTL and CJK
-        paths += [f"/{lang}/search?q=password+reset", f"/{lang}/articles/reset-your-password"]
+    paths = [f"/{lang}/", f"/{lang}/notices/{notice_id}", f"/{lang}/search?q=password+reset"]
+    if lang in ("en", "ar", "zh-Hans"):  # the same banner in the article layout: in LTR, RTL and CJK
+        paths.append(f"/{lang}/articles/reset-your-password")
     for path in paths:
         page.goto(url + path)
         if "/notices/" not in path:
