@@ -37,3 +37,13 @@ def format_violations(violations: list[dict]) -> str:
         lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
         lines.extend(f"    {node}" for node in violation["nodes"])
     return "\n".join(lines)
+
+
+def audit_both_schemes(page, failures: list[str], label: str) -> None:
+    """axe on the current page in the light and the dark scheme; each failure described in ``failures``."""
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        violations = axe_violations(page)
+        if violations:
+            failures.append(f"[{label} / {scheme}] {page.url}\n{format_violations(violations)}")
+    page.emulate_media(color_scheme="light")

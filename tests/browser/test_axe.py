@@ -2,7 +2,7 @@
 import pytest
 
 from portal.config import DEFAULT_LANGUAGES
-from tests.browser.axe import axe_violations, format_violations
+from tests.browser.axe import audit_both_schemes, axe_violations
 
 PAGE_TYPES = {
     "home": "/{lang}/",
@@ -33,12 +33,7 @@ def test_every_page_type_is_axe_clean_in_light_and_dark(page, base_url, lang):
     failures = []
     for name, path in PAGE_TYPES.items():
         page.goto(base_url + path.format(lang=lang))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            violations = axe_violations(page)
-            if violations:
-                failures.append(f"[{name} / {scheme}] {page.url}\n{format_violations(violations)}")
-        page.emulate_media(color_scheme="light")
+        audit_both_schemes(page, failures, name)
     assert not failures, "\n\n".join(failures)
 
 
@@ -93,12 +88,7 @@ def test_support_and_desk_pages_are_axe_clean(browser, base_url, live_app, lang)
 
     def audit(path):
         page.goto(base_url + path)
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            violations = axe_violations(page)
-            if violations:
-                failures.append(f"[{path} / {scheme}]\n{format_violations(violations)}")
-        page.emulate_media(color_scheme="light")
+        audit_both_schemes(page, failures, path)
 
     for path in customer_pages:
         audit(path)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.config import DEFAULT_LANGUAGES
-from tests.browser.axe import axe_violations, format_violations
+from tests.browser.axe import audit_both_schemes
 from tests.browser.conftest import STAFF_PASSWORD, serve
 from tests.conftest import SUPPORT_SETTINGS, app_on
 
@@ -42,15 +42,6 @@ def notices_portal(tmp_path_factory, support_template):
         yield app, url
 
 
-def audit(page, failures: list[str], label: str) -> None:
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        violations = axe_violations(page)
-        if violations:
-            failures.append(f"[{label} / {scheme}] {page.url}\n{format_violations(violations)}")
-    page.emulate_media(color_scheme="light")
-
-
 @pytest.mark.wcag(*AXE_CRITERIA)
 @pytest.mark.parametrize("lang", DEFAULT_LANGUAGES)
 def test_the_banner_and_notice_pages_are_axe_clean_in_every_language(page, notices_portal, lang):
@@ -64,11 +55,11 @@ def test_the_banner_and_notice_pages_are_axe_clean_in_every_language(page, notic
         page.goto(url + path)
         if "/notices/" not in path:
             assert page.locator(f"#notice-banner-{notice_id}").is_visible(), path
-        audit(page, failures, path)
+        audit_both_schemes(page, failures, path)
     page.goto(f"{url}/{lang}/contact")
     page.fill("#message", "My password reset e-mail never comes")
     page.locator(f'#deflection a[href="/{lang}/notices/{notice_id}"]').wait_for()
-    audit(page, failures, "contact form with a matching notice")
+    audit_both_schemes(page, failures, "contact form with a matching notice")
     assert not failures, "\n\n".join(failures)
 
 
@@ -146,9 +137,9 @@ def test_the_desk_notice_pages_are_axe_clean(browser, notices_portal, lang):
     for path in ("/desk/notices/", "/desk/notices/new", f"/desk/notices/{notice_id}",
                  f"/desk/notices/{notice_id}/translations/de", "/studio/reports/"):
         page.goto(url + path)
-        audit(page, failures, path)
+        audit_both_schemes(page, failures, path)
     page.goto(f"{url}/desk/notices/new")
     page.locator('form button[type="submit"]').last.click()  # empty: errors shown
-    audit(page, failures, "new notice with errors")
+    audit_both_schemes(page, failures, "new notice with errors")
     context.close()
     assert not failures, "\n\n".join(failures)
