@@ -371,7 +371,7 @@ def test_postgres_index_writes_commit_with_the_writer_and_a_rebuild_is_seen_whol
 
 
 def test_the_postgres_vocabulary_counts_stay_exact_through_updates_and_deletes(make_app, tmp_path, postgres_search):
-    """Did-you-mean and completion read word counts kept up by each write: they must equal a recount."""
+    """Did-you-mean, completion and ranking read word counts kept up by each write: they must equal a recount."""
     from sqlalchemy import text
 
     app = make_app(languages=("en", "zh-Hans"), translation_engines=(), embeddings="none", **postgres_search)
@@ -393,6 +393,13 @@ def test_the_postgres_vocabulary_counts_stay_exact_through_updates_and_deletes(m
                 recount[(field_, word)] = recount.get((field_, word), 0) + 1
         assert kept == recount
         assert ("en", "crumble") in kept and ("en", "tart") not in kept and ("zh", "绿茶") in kept
+        # Lexeme counts per language (rarity and candidate choice read them) equal a recount too.
+        lexemes = set(db.session.execute(text("SELECT lang, lexeme, docs FROM search_lexeme")))
+        assert lexemes == set(db.session.execute(text(
+            "SELECT lang, lexeme, count(*) FROM search_document, unnest(tsvector_to_array(tsv)) AS lexeme "
+            "GROUP BY lang, lexeme UNION ALL SELECT lang, '', count(*) FROM search_document GROUP BY lang")))
+        assert ("en", "", 1) in lexemes and ("en", "crumbl", 1) in lexemes and ("zh-Hans", "绿茶", 1) in lexemes
+        assert not any(lexeme == "tart" for _, lexeme, _ in lexemes)
         backend = search_service().backend
         assert backend.complete("en", "cr") == ["crumble"] and backend.correct("en", "crumbel") == "crumble"
         assert backend.complete("zh-Hans", "绿") == ["绿茶"]

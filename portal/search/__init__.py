@@ -73,7 +73,8 @@ def build_search_service(app: Flask) -> SearchService:
                                       check_every=0.0 if settings.testing else VECTOR_CHECK_SECONDS)
     backend: SearchBackend
     if settings.search_backend == "postgres":
-        backend = PostgresBackend(lambda: db.session, engine.connect,
+        # Reads in autocommit: a search is one or two statements, with no BEGIN/ROLLBACK around them.
+        backend = PostgresBackend(lambda: db.session, engine.execution_options(isolation_level="AUTOCOMMIT").connect,
                                   check_every=0.0 if settings.testing else GENERATION_CHECK_SECONDS)
     else:
         backend = WhooshBackend(settings.search_index_dir)

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
-from whoosh.query import And, Or, Term
+from whoosh.query import Or, Term
+from whoosh.reading import TermNotFound
 from whoosh.writing import CLEAR, LockError
 
 from portal.search.analyzers import terms as analyze
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "2"  # 2: no term positions (nothing searched phrases; a third less to write)
 #: Weight of the "all words matched" clause in a partial-match (OR) query.
 ALL_WORDS_BOOST = 2.0
+#: About how many documents a query ranks per language (see ``candidate_words``; ADR 0018).
+CANDIDATES = 100
 
 
 @dataclass
@@ -51,13 +54,41 @@ class RawHit:
     coverage: float = 1.0
 
 
-def _coverage(result, rarity: dict[str, float]) -> float:
-    if not rarity:
-        return 1.0
-    matched = set()
-    for _, text in result.matched_terms():
-        matched.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return sum(weight for word, weight in rarity.items() if word in matched) / sum(rarity.values())
+def rarity_weight(documents: int, frequency: int) -> float:
+    """A word's inverse document frequency among ``documents`` (a word found nowhere counts most)."""
+    return math.log((documents + 1) / (frequency + 1)) + 1.0
+
+
+#: A longer query (a pasted sentence or message; a Chinese phrase is a word per two characters)
+#: is matched and ranked on its rarest words only.
+RANKED_WORDS = 8
+
+
+def rarest_words(words: list[str], frequencies: dict[str, int], keep: int = RANKED_WORDS) -> list[str]:
+    """``words`` without all but the ``keep`` rarest, in the order they were typed. Words found
+    nowhere (typos, nonsense) go first: they match nothing, and must not push out real ones."""
+    if len(words) <= keep:
+        return words
+    kept = set(sorted(words, key=lambda w: (frequencies[w] == 0, frequencies[w]))[:keep])
+    return [w for w in words if w in kept]
+
+
+def candidate_words(frequencies: dict[str, int], budget: int) -> list[str]:
+    """The words of a partial-match query whose documents are ranked: the rarest ones, for as
+    long as their documents together stay within ``budget`` (and at least the rarest word).
+
+    The words left out are common: a document holding only them is not ranked at all,
+    and where a candidate holds them they still add to its score (as Lucene's
+    common-terms query treats frequent words).
+    """
+    picked: list[str] = []
+    documents = 0
+    for word in sorted(frequencies, key=lambda w: frequencies[w]):
+        if picked and documents + frequencies[word] > budget:
+            break
+        picked.append(word)
+        documents += frequencies[word]
+    return picked
 
 
 class SearchBackend(Protocol):
@@ -115,8 +146,10 @@ _QUIET_NS = 50_000_000
 
 
 class WhooshBackend:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, candidates: int = CANDIDATES):
         self.directory = Path(directory)
+        #: About how many documents a partial-match query ranks (``candidate_words``).
+        self.candidates = candidates
         self._local = threading.local()
         self._open_lock = threading.Lock()
         self._ix = None
@@ -248,30 +281,92 @@ class WhooshBackend:
         words = list(dict.fromkeys(analyze(lang, text)))[:32]
         if not words:
             return [], []
-        per_word = [Or([Term(f"title_{suffix}", w), Term(f"body_{suffix}", w)]) for w in words]
-        if len(per_word) == 1:
-            query = per_word[0]
-        elif require_all:
-            query = And(per_word)
-        else:
-            query = Or([And(per_word, boost=ALL_WORDS_BOOST), Or(per_word)])
-        # Fields are per language already, so no "lang" filter is needed to stay in
-        # this language's postings (a filter costs a pass over every document of the
-        # language on each search); regional variants sharing a field (pt, pt-BR) are
-        # told apart from the stored field below.
         searcher = self.searcher()
-        results = searcher.search(query, limit=limit * 2, filter=Term("category", category) if category else None,
-                                  terms=len(words) > 1)
-        rarity = {word: self._rarity(searcher, suffix, word) for word in words} if len(words) > 1 else {}
-        hits = [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields()),
-                       _coverage(r, rarity)) for r in results if r["lang"] == lang][:limit]
+        frequencies = {w: self._frequency(searcher, suffix, w) for w in words}
+        words = rarest_words(words, frequencies)
+        if len(words) == 1 and not category:
+            # One word: Whoosh's own top-k collector skips blocks that cannot make the page.
+            results = searcher.search(Or([Term(f"title_{suffix}", words[0]), Term(f"body_{suffix}", words[0])]),
+                                      limit=limit * 2)
+            return [RawHit(r["key"], r["slug"], r["lang"], r["kind"], r.score, dict(r.fields()))
+                    for r in results if r["lang"] == lang][:limit], words
+        # Scored a word at a time over the candidates only (ADR 0018): Whoosh's matcher trees
+        # for many words walk every document holding any of them, in Python.
+        picked = candidate_words({w: frequencies[w] for w in words}, self.candidates) if not require_all \
+            else [min(words, key=lambda w: frequencies[w])]
+        candidates = self._candidates(searcher, suffix, picked, category)
+        scores, held = self._rank(searcher, suffix, words, candidates)
+        documents = searcher.doc_count()
+        rarity = {w: rarity_weight(documents, frequencies[w]) for w in words}
+        total_rarity = sum(rarity.values())
+        ranked = []
+        for doc, score in scores.items():
+            complete = len(held[doc]) == len(words)
+            if require_all and not complete:
+                continue
+            if complete and len(words) > 1 and not require_all:
+                score *= 1 + ALL_WORDS_BOOST  # the all-words clause counts every word's score again, boosted
+            ranked.append((-score, doc))
+        ranked.sort()
+        hits = []
+        for negative, doc in ranked:
+            fields = searcher.stored_fields(doc)
+            # Fields are per language, but regional variants share one (pt, pt-BR).
+            if fields["lang"] != lang:
+                continue
+            coverage = sum(rarity[w] for w in held[doc]) / total_rarity
+            hits.append(RawHit(fields["key"], fields["slug"], fields["lang"], fields["kind"], -negative,
+                               dict(fields), coverage))
+            if len(hits) == limit:
+                break
         return hits, words
 
+    def _postings(self, searcher, fieldname: str, word: str):
+        """The word's postings in one field, scored as a Term query scores them (None: not there)."""
+        try:
+            return searcher.postings(fieldname, word, weighting=searcher.weighting)
+        except TermNotFound:
+            return None
+
+    def _candidates(self, searcher, suffix: str, picked: list[str], category: str | None) -> list[int]:
+        """Documents holding a picked word (in its title or body), in document order. When there
+        are more than the budget (even the rarest word is common), the most popular of them."""
+        found: set[int] = set()
+        for word in picked:
+            for fieldname in (f"title_{suffix}", f"body_{suffix}"):
+                postings = self._postings(searcher, fieldname, word)
+                if postings is not None:
+                    found.update(postings.all_ids())
+        if category:
+            found &= set(searcher.docs_for_query(Term("category", category)))
+        if len(found) > self.candidates:
+            popularity = searcher.reader().column_reader("popularity")
+            found = set(sorted(found, key=lambda doc: (-popularity[doc], doc))[:self.candidates])
+        return sorted(found)
+
+    def _rank(self, searcher, suffix: str, words: list[str], candidates: list[int]):
+        """Each candidate's summed score over ``words`` and the words it holds."""
+        scores = dict.fromkeys(candidates, 0.0)
+        held: dict[int, set[str]] = {doc: set() for doc in candidates}
+        for word in words:
+            for fieldname in (f"title_{suffix}", f"body_{suffix}"):
+                postings = self._postings(searcher, fieldname, word)
+                if postings is None:
+                    continue
+                for doc in candidates:
+                    if postings.id() < doc:
+                        postings.skip_to(doc)
+                        if not postings.is_active():
+                            break
+                    if postings.id() == doc:
+                        scores[doc] += postings.score()
+                        held[doc].add(word)
+        return scores, held
+
     @staticmethod
-    def _rarity(searcher, suffix: str, word: str) -> float:
-        """The word's inverse document frequency in this language (a word found nowhere counts most)."""
-        frequency = max(searcher.doc_frequency(f"title_{suffix}", word), searcher.doc_frequency(f"body_{suffix}", word))
-        return math.log((searcher.doc_count() + 1) / (frequency + 1)) + 1.0
+    def _frequency(searcher, suffix: str, word: str) -> int:
+        """How many documents hold ``word`` in their title or body (the larger of the two counts)."""
+        return max(searcher.doc_frequency(f"title_{suffix}", word), searcher.doc_frequency(f"body_{suffix}", word))
 
     def correct(self, lang: str, word: str) -> str | None:
         """Did-you-mean for one word: edit distance 1, then 2, first letter fixed."""

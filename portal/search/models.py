@@ -81,3 +81,15 @@ class SearchGeneration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SearchLexeme(db.Model):
+    """How many documents of a language hold each indexed lexeme (``lexeme = ''``: how many documents
+    the language has). The PostgreSQL backend weights query words by rarity and picks which
+    documents to rank from these counts, without counting matches on every search."""
+
+    __tablename__ = "search_lexeme"
+
+    lang: Mapped[str] = mapped_column(String(20), primary_key=True)
+    lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
+    docs: Mapped[int] = mapped_column(Integer, default=0)

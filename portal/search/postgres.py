@@ -24,7 +24,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from portal.search.analyzers import terms as analyze
-from portal.search.backend import ALL_WORDS_BOOST, RawHit
+from portal.search.backend import (
+    ALL_WORDS_BOOST,
+    CANDIDATES,
+    RawHit,
+    candidate_words,
+    rarest_words,
+    rarity_weight,
+)
 from portal.search.schema import TITLE_BOOST, field_language
 
 #: Language code -> PostgreSQL 15 Snowball configuration; the migration made ``portal_<code>`` of each.
@@ -43,6 +50,10 @@ MAX_WORD = 100
 MAX_QUERY_WORDS = 32
 _MAX_POSITION = 16383  # PostgreSQL's limit
 _MAX_POSITIONS_PER_WORD = 255
+#: Documents per lexeme and language (and, as lexeme '', per language) of the rows ``where`` picks.
+_LEXEME_COUNTS = ("SELECT lang, lexeme, count(*) AS docs FROM search_document, unnest(tsvector_to_array(tsv)) "
+                  "AS lexeme {where} GROUP BY lang, lexeme "
+                  "UNION ALL SELECT lang, '', count(*) FROM search_document {where} GROUP BY lang")
 _STORED = ("key", "slug", "lang", "kind", "machine", "category", "tags", "title", "summary", "excerpt",
            "popularity")
 
@@ -107,7 +118,8 @@ def _edit_distance(a: str, b: str) -> int:
 class PostgresBackend:
     """:class:`portal.search.backend.SearchBackend` on the portal's PostgreSQL database."""
 
-    def __init__(self, session: Callable[[], Session], connect: Callable[[], Connection], check_every: float = 0.0):
+    def __init__(self, session: Callable[[], Session], connect: Callable[[], Connection], check_every: float = 0.0,
+                 candidates: int = CANDIDATES):
         self._session = session  # writes with no session given go through the current one
         # Reads take a pooled connection of their own: they need no app context, and
         # see what is committed, as every other node does.
@@ -115,6 +127,8 @@ class PostgresBackend:
         #: Seconds a web process trusts the generation it read (0: look every time).
         self._check_every = check_every
         self._generation: tuple[float, int] | None = None
+        #: At most how many documents a query ranks per candidate set (``candidate_words``).
+        self.candidates = candidates
 
     # --- writes (flush only: the caller's transaction commits them) ------------
     def index(self, docs: list[dict], delete_keys: Sequence[str] = (), optimize: bool = False, *,
@@ -129,12 +143,14 @@ class PostgresBackend:
                                             "FOR UPDATE"), {"keys": keys}):
                 for word in row.words.split():
                     delta[(row.field, word)] -= 1
+            self._count_lexemes(session, keys, -1)
             session.execute(text("DELETE FROM search_document WHERE key = ANY(:keys)"), {"keys": keys})
         rows = [self._row(doc) for doc in docs]
         for row in rows:
             for word in row["words"].split():
                 delta[(row["field"], word)] += 1
         self._insert(session, rows)
+        self._count_lexemes(session, [row["key"] for row in rows], +1)
         changed = {place: count for place, count in delta.items() if count}
         if changed:
             session.execute(text(
@@ -157,8 +173,10 @@ class PostgresBackend:
         self._bump(session)
         session.execute(text("DELETE FROM search_document"))
         session.execute(text("DELETE FROM search_word"))
+        session.execute(text("DELETE FROM search_lexeme"))
         rows = [self._row(doc) for doc in docs]
         self._insert(session, rows)
+        session.execute(text(f"INSERT INTO search_lexeme (lang, lexeme, docs) {_LEXEME_COUNTS.format(where='')}"))
         counts = Counter((row["field"], word) for row in rows for word in row["words"].split())
         if counts:
             session.execute(text(
@@ -166,6 +184,23 @@ class PostgresBackend:
                 "SELECT * FROM unnest(CAST(:fields AS text[]), CAST(:words AS text[]), CAST(:counts AS int[]))"),
                 {"fields": [f for f, _ in counts], "words": [w for _, w in counts], "counts": list(counts.values())})
         session.flush()
+
+    @staticmethod
+    def _count_lexemes(session: Session, keys: list[str], sign: int) -> None:
+        """Add (+1) or take away (-1) the lexemes of the documents ``keys`` to/from ``search_lexeme``."""
+        if not keys:
+            return
+        emptied = session.execute(text(
+            "INSERT INTO search_lexeme (lang, lexeme, docs) "
+            f"SELECT lang, lexeme, :sign * docs FROM ({_LEXEME_COUNTS.format(where='WHERE key = ANY(:keys)')}) n "
+            "ON CONFLICT (lang, lexeme) DO UPDATE SET docs = search_lexeme.docs + excluded.docs "
+            "RETURNING lang, lexeme, docs"), {"keys": keys, "sign": sign}).all()
+        gone = [(row.lang, row.lexeme) for row in emptied if row.docs <= 0]
+        if gone:
+            session.execute(text(
+                "DELETE FROM search_lexeme WHERE (lang, lexeme) IN "
+                "(SELECT * FROM unnest(CAST(:langs AS text[]), CAST(:lexemes AS text[])))"),
+                {"langs": [lang for lang, _ in gone], "lexemes": [lexeme for _, lexeme in gone]})
 
     @staticmethod
     def _bump(session: Session) -> None:
@@ -213,61 +248,96 @@ class PostgresBackend:
         self._generation = (now, value)
         return value
 
-    def _read(self, statement, params: dict | None = None):
-        """Run one read statement on a pooled connection; the rows are fetched before it is returned."""
+    def _read(self, statement, params: dict | None = None, conn: Connection | None = None):
+        """Run one read statement on ``conn`` or a pooled connection; the rows are fetched before it is returned."""
+        if conn is not None:
+            return conn.execute(statement, params or {}).fetchall()
         with self._connect() as conn:
             return conn.execute(statement, params or {}).fetchall()
 
-    def _query_words(self, lang: str, text_: str) -> list[str]:
+    def _query_words(self, lang: str, text_: str, conn: Connection) -> tuple[list[str], int, dict[str, int]]:
+        """The query's words as the index holds them, how many documents ``lang`` has, and
+        how many of them hold each word (one round trip)."""
         config = configuration(lang)
         if config is None:
-            words = analyze(lang, text_)
+            words = [w for w in dict.fromkeys(analyze(lang, text_)) if len(w) <= MAX_WORD][:MAX_QUERY_WORDS]
+            if not words:
+                return [], 0, {}
+            rows = self._read(text(
+                "SELECT lexeme, docs FROM search_lexeme WHERE lang = :lang AND lexeme = ANY(:words)"),
+                {"lang": lang, "words": ["", *words]}, conn)
         else:
-            words = [row[0] for row in self._read(text(
-                "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :text)) "
-                "ORDER BY positions[1]"), {"config": config, "text": _prepare(config, text_)})]
-        return [w for w in dict.fromkeys(words) if len(w) <= MAX_WORD][:MAX_QUERY_WORDS]
+            # Lexemes in the order they were typed; the language's count comes as the word ''.
+            rows = self._read(text(
+                "WITH typed AS (SELECT lexeme, positions[1] AS place FROM "
+                "unnest(to_tsvector(CAST(:config AS regconfig), :text)) WHERE length(lexeme) <= :longest "
+                "UNION ALL SELECT '', 0) "
+                "SELECT typed.lexeme, coalesce(counted.docs, 0) AS docs FROM typed LEFT JOIN search_lexeme counted "
+                "ON counted.lang = :lang AND counted.lexeme = typed.lexeme ORDER BY typed.place"),
+                {"config": config, "text": _prepare(config, text_), "lang": lang, "longest": MAX_WORD}, conn)
+            words = [row.lexeme for row in rows if row.lexeme][:MAX_QUERY_WORDS]
+        found = {row.lexeme: int(row.docs) for row in rows}
+        return words, found.get("", 0), {word: found.get(word, 0) for word in words}
 
     def search_language(self, lang: str, text: str, *, category: str | None = None,
                         limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]:
-        """Documents in ``lang`` matching ``text`` (see ``WhooshBackend.search_language``)."""
-        words = self._query_words(lang, text)
+        """Documents in ``lang`` matching ``text`` (see ``WhooshBackend.search_language``).
+
+        Only the candidates ``candidate_words`` picks are ranked: ranking reads each
+        document's whole vector, and a word in most documents would otherwise have
+        every one of them ranked (ADR 0018).
+        """
+        with self._connect() as conn:  # both statements on one connection: one checkout
+            return self._search_language(conn, lang, text, category, limit, require_all)
+
+    def _search_language(self, conn: Connection, lang: str, text: str, category: str | None, limit: int,
+                         require_all: bool) -> tuple[list[RawHit], list[str]]:
+        words, total, frequencies = self._query_words(lang, text, conn)
         if not words:
             return [], []
+        words = rarest_words(words, frequencies)
+        rarity = [rarity_weight(total, frequencies[w]) for w in words] if len(words) > 1 else [1.0]
+        picked = candidate_words({w: frequencies[w] for w in words}, self.candidates)
         quoted = [_quote(w) for w in words]
         count = len(words)
-        params: dict[str, Any] = {"lang": lang, "any": " | ".join(quoted), "all": " & ".join(quoted),
-                                  "weights": RANK_WEIGHTS, "boost": ALL_WORDS_BOOST, "limit": limit,
-                                  "category": category or ""}
+        params: dict[str, Any] = {"lang": lang, "all": " & ".join(quoted), "weights": RANK_WEIGHTS,
+                                  "boost": ALL_WORDS_BOOST, "limit": limit, "category": category or "",
+                                  "cap": self.candidates, "pick": " | ".join(_quote(w) for w in picked)}
         params.update({f"w{i}": q for i, q in enumerate(quoted)})
-        # ts_rank_cd knows nothing of how common a word is: each word's rank is weighted by
-        # its rarity in this language (as BM25 does on Whoosh), so "account" outweighs "get".
-        # Worked out in the same statement (one round trip); one word needs none.
-        if count > 1:
-            rarity = ", ".join(
-                f"ln((n.total + 1.0) / ((SELECT count(*) FROM search_document WHERE lang = :lang "
-                f"AND tsv @@ CAST(:w{i} AS tsquery)) + 1)) + 1 AS r{i}" for i in range(count))
-            rarity_from = f"(SELECT {rarity} FROM (SELECT count(*) AS total FROM search_document " \
-                          "WHERE lang = :lang) n) r"
-        else:
-            rarity_from = "(SELECT 1.0 AS r0) r"
-        per_word = " + ".join(f"r.r{i} * ts_rank_cd(CAST(:weights AS real[]), d.tsv, CAST(:w{i} AS tsquery), 1)"
-                              for i in range(count))
-        mean = f"({' + '.join(f'r.r{i}' for i in range(count))}) / {count}"
-        matched = "".join(f", d.tsv @@ CAST(:w{i} AS tsquery) AS m{i}, r.r{i}" for i in range(count))
+        params.update({f"r{i}": r for i, r in enumerate(rarity)})
+        in_category = "AND category = :category " if category else ""
+        # Candidates come from the index alone (no document's vector is read): those holding
+        # every word, and, unless every word is required, those holding a picked word. Each
+        # set is cut at the most popular CANDIDATES: only when even the rarest word is common.
+        chosen = [f"(SELECT key FROM search_document WHERE lang = :lang AND tsv @@ CAST(:all AS tsquery) "
+                  f"{in_category}ORDER BY popularity DESC, key LIMIT :cap)"]
+        if not require_all and count > 1:
+            chosen.append(f"(SELECT key FROM search_document WHERE lang = :lang AND tsv @@ CAST(:pick AS tsquery) "
+                          f"{in_category}ORDER BY popularity DESC, key LIMIT :cap)")
+        # Each candidate's vector is decompressed once (v), not once per ranked word; the
+        # ranks of words of about the same rarity are taken in one call, as the rank of a
+        # query of alternatives is the sum of its words' ranks.
+        groups = _rarity_groups(words, rarity)
+        params.update({f"g{n}": " | ".join(_quote(w) for w in group) for n, (_, group) in enumerate(groups)})
+        params.update({f"gr{n}": weight for n, (weight, _) in enumerate(groups)})
+        per_word = " + ".join(f":gr{n} * ts_rank_cd(CAST(:weights AS real[]), t.v, CAST(:g{n} AS tsquery), 1)"
+                              for n in range(len(groups)))
+        mean = f"({' + '.join(f':r{i}' for i in range(count))}) / {count}"
+        matched = "".join(f", ranked.v @@ CAST(:w{i} AS tsquery) AS m{i}" for i in range(count))
+        # Which words each hit holds is asked of the hits alone, after the cut to ``limit``.
         rows = self._read(_sql(
-            f"SELECT {', '.join('d.' + name for name in _STORED)}, {per_word} + CASE WHEN d.tsv @@ q.all_ THEN "
-            f"  :boost * {mean} * ts_rank_cd(CAST(:weights AS real[]), d.tsv, q.all_, 1) ELSE 0 END AS score"
-            f"{matched} FROM search_document d, {rarity_from}, "
-            "(SELECT CAST(:any AS tsquery) AS any_, CAST(:all AS tsquery) AS all_) q "
-            f"WHERE d.lang = :lang AND d.tsv @@ {'q.all_' if require_all else 'q.any_'} "
-            f"{'AND d.category = :category ' if category else ''}"
-            "ORDER BY score DESC, d.key LIMIT :limit"), params)
+            f"WITH candidate AS MATERIALIZED ({' UNION '.join(chosen)}) "
+            f"SELECT {', '.join('ranked.' + name for name in _STORED)}, ranked.score{matched} "
+            f"FROM (SELECT {', '.join('d.' + name for name in _STORED)}, t.v, "
+            f"{per_word} + CASE WHEN t.v @@ CAST(:all AS tsquery) "
+            f"THEN :boost * {mean} * ts_rank_cd(CAST(:weights AS real[]), t.v, CAST(:all AS tsquery), 1) ELSE 0 END "
+            "AS score FROM candidate c JOIN search_document d ON d.key = c.key "
+            "CROSS JOIN LATERAL (SELECT d.tsv || CAST('' AS tsvector) AS v OFFSET 0) t "
+            "ORDER BY score DESC, d.key LIMIT :limit) ranked ORDER BY ranked.score DESC, ranked.key"), params, conn)
         hits = []
         for row in rows:
             fields = {name: getattr(row, name) for name in _STORED}
-            rarity_of = [float(getattr(row, f"r{i}")) for i in range(count)]
-            coverage = sum(weight for i, weight in enumerate(rarity_of) if getattr(row, f"m{i}")) / sum(rarity_of)
+            coverage = sum(weight for i, weight in enumerate(rarity) if getattr(row, f"m{i}")) / sum(rarity)
             hits.append(RawHit(row.key, row.slug, row.lang, row.kind, float(row.score), fields, coverage))
         return hits, words
 
@@ -318,6 +388,19 @@ class PostgresBackend:
         for row in rows:
             found[row.slug].append(dict(row._mapping))
         return found
+
+
+#: Words whose rarities round to the same multiple of this are ranked together, at their mean rarity.
+RARITY_STEP = 0.5
+
+
+def _rarity_groups(words: list[str], rarity: list[float]) -> list[tuple[float, list[str]]]:
+    """(weight, words) to rank together: words whose rarities round to the same step, at their mean."""
+    groups: dict[int, list[int]] = {}
+    for i, weight in enumerate(rarity):
+        groups.setdefault(round(weight / RARITY_STEP), []).append(i)
+    return [(sum(rarity[i] for i in members) / len(members), [words[i] for i in members])
+            for members in groups.values()]
 
 
 def _sql(statement: str):
