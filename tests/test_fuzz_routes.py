@@ -107,9 +107,13 @@ class Portal:
         return csrf(client.get("/en/contact").get_data(as_text=True))
 
     def counts(self) -> dict[str, int]:
+        # One statement for every table: one round trip per request instead of one per table
+        # (on PostgreSQL the sweep spent most of its time waiting on ~40 of them).
         with self.app.app_context():
-            return {name: db.session.scalar(select(func.count()).select_from(db.metadata.tables[name]))
-                    for name in self.tables}
+            row = db.session.execute(select(*(
+                select(func.count()).select_from(db.metadata.tables[name]).scalar_subquery().label(name)
+                for name in self.tables))).one()
+            return dict(zip(self.tables, row, strict=True))
 
     def path(self, rule: str, hostile_var: str | None, value: str) -> str:
         def fill(match: re.Match) -> str:
