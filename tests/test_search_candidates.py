@@ -126,3 +126,12 @@ def test_the_migration_makes_the_lexeme_table_the_model_describes(database, make
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert "search_lexeme" in sqlalchemy.inspect(connection).get_table_names()
     assert [d for d in diff if "search_lexeme" in repr(d)] == []
+
+
+def test_an_empty_index_answers_every_query_with_nothing(make_app, search_backend):
+    app = make_app(languages=("en",), translation_engines=(), embeddings="none", **search_backend)
+    with app.app_context():
+        backend = search_service().backend
+        for require_all in (False, True):
+            assert backend.search_language("en", "reset the password", require_all=require_all) == \
+                ([], ["reset", "password"])

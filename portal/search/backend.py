@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
-from whoosh.reading import TermNotFound
 from whoosh.writing import CLEAR, LockError
 
 from portal.search.analyzers import terms as analyze
@@ -323,10 +322,10 @@ class WhooshBackend:
 
     def _postings(self, searcher, fieldname: str, word: str):
         """The word's postings in one field, scored as a Term query scores them (None: not there)."""
-        try:
-            return searcher.postings(fieldname, word, weighting=searcher.weighting)
-        except TermNotFound:
+        # Asked first, as Term queries do: the scorer's idf fails on an empty index.
+        if (fieldname, word) not in searcher.reader():
             return None
+        return searcher.postings(fieldname, word, weighting=searcher.weighting)
 
     def _candidates(self, searcher, suffix: str, picked: list[str], category: str | None) -> list[int]:
         """Documents holding a picked word (in its title or body), in document order. When there
