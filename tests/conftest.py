@@ -32,6 +32,31 @@ def app_on(data_dir: Path, **overrides):
     return create_app(settings)
 
 
+def migrated_app_on(database: str, make_app, request, tmp_path: Path, **overrides):
+    """A portal on SQLite (the migrated template) or on an empty PostgreSQL database that
+    Alembic migrates now, so that the migrations themselves are what is checked."""
+    if database == "sqlite":
+        return make_app(**overrides)
+    from flask_migrate import upgrade
+
+    app = app_on(tmp_path, database_url=request.getfixturevalue("postgres_database"), **overrides)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def schema_drift(app, table_word: str) -> list:
+    """What Alembic would change to make the database match the models, for tables naming ``table_word``."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal.db import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    return [d for d in diff if table_word in repr(d)]
+
+
 @pytest.fixture(scope="session")
 def migrated_db_template(tmp_path_factory) -> Path:
     from flask_migrate import upgrade

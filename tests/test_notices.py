@@ -308,25 +308,13 @@ def test_deflection_counts_banners_met_once_per_visit_and_requests_sent_after(no
 def test_the_migration_makes_the_notice_tables_the_models_describe(database, make_app, request, tmp_path):
     """Alembic finds nothing to change in the notice tables after the migrations; a notice is then
     published, followed and resolved on that database."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
     from portal.notices import actions
     from portal.notices.service import NoticeDraft
+    from tests.conftest import migrated_app_on, schema_drift
 
-    if database == "sqlite":
-        app = make_app(embeddings="none", translation_engines=())
-    else:
-        from flask_migrate import upgrade
-
-        app = app_on(tmp_path, embeddings="none", translation_engines=(),
-                     database_url=request.getfixturevalue("postgres_database"))
-        with app.app_context():
-            upgrade()
+    app = migrated_app_on(database, make_app, request, tmp_path, embeddings="none", translation_engines=())
+    assert schema_drift(app, "notice") == []
     with app.app_context():
-        with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
-        assert [d for d in diff if "notice" in repr(d)] == []
         notice = actions.publish_notice(db.session, NoticeDraft("Sign-in is slow", "", "en", phrases=["sign in"]),
                                         None)
         actions.follow(db.session, notice, "a@example.org", "en")

@@ -109,23 +109,12 @@ def test_words_found_nowhere_do_not_push_out_real_ones(backend):
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_migration_makes_the_lexeme_table_the_model_describes(database, make_app, request, tmp_path):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from flask_migrate import upgrade
+    from tests.conftest import migrated_app_on, schema_drift
 
-    from tests.conftest import app_on
-
-    if database == "sqlite":
-        app = make_app(embeddings="none", translation_engines=())
-    else:
-        app = app_on(tmp_path, embeddings="none", translation_engines=(),
-                     database_url=request.getfixturevalue("postgres_database"))
-        with app.app_context():
-            upgrade()
+    app = migrated_app_on(database, make_app, request, tmp_path, embeddings="none", translation_engines=())
     with app.app_context(), db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert "search_lexeme" in sqlalchemy.inspect(connection).get_table_names()
-    assert [d for d in diff if "search_lexeme" in repr(d)] == []
+    assert schema_drift(app, "search_lexeme") == []
 
 
 def test_an_empty_index_answers_every_query_with_nothing(make_app, search_backend):

@@ -256,23 +256,11 @@ def test_staff_are_told_once_by_mail_and_signed_webhook(make_app):
 def test_the_migration_makes_the_tables_the_models_describe(database, make_app, request, tmp_path):
     """Alembic finds nothing to change in the trend tables after the migrations (SQLite and PostgreSQL);
     then a trend is detected and kept on that database."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
+    from tests.conftest import migrated_app_on, schema_drift
 
-    if database == "sqlite":
-        app = make_app(embeddings="none")
-    else:
-        from flask_migrate import upgrade
-
-        from tests.conftest import app_on
-
-        app = app_on(tmp_path, embeddings="none", database_url=request.getfixturevalue("postgres_database"))
-        with app.app_context():
-            upgrade()
+    app = migrated_app_on(database, make_app, request, tmp_path, embeddings="none")
+    assert schema_drift(app, "trend") == []
     with app.app_context():
-        with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
-        assert [d for d in diff if "trend" in repr(d)] == []
         for _n in range(5):
             actions.open_ticket(db.session, NewTicket(message="The app crashes when I open settings", language="en"))
         assert detect_now(db.session, utcnow() + timedelta(seconds=1))["created"] == 1
