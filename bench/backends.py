@@ -3,7 +3,8 @@
 Each backend gets its own portal on its own database of one temporary PostgreSQL
 server (so only the keyword index differs). Figures per backend: indexing time of
 the GNOME Help corpus and of synthetic documents (``synthetic.py``); the keyword
-pipeline's p50/p95 on each; hybrid p50/p95 on the shipped articles (their vectors
+pipeline's p50/p95 on each (on the synthetic ones also misspelt and nonsense queries,
+which add did-you-mean); hybrid p50/p95 on the shipped articles (their vectors
 come from the tests' embedding cache; every query is embedded, as a new query
 would be); and each of those with two clients at once (two threads). Whoosh is the
 baseline: the PostgreSQL lines say their ratio to it.
@@ -20,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from _common import GNOME, ROOT, percentile, summary, temporary_app
-from synthetic import queries_for, synthetic_documents
+from synthetic import misspelt_queries, nonsense_queries, queries_for, synthetic_documents
 
 EMBEDDINGS_CACHE = ROOT / ".cache" / "embeddings-tests.sqlite3"
 SHIPPED_KB = ROOT / "kb_articles"
@@ -130,6 +131,10 @@ def run_backend(backend: str, server_url: str, docs: list[dict], args, figures: 
               flush=True)
         figures["synthetic keyword"] = measured(f"[{backend}] synthetic keyword",
                                                 measure(app, queries_for(docs, args.queries), "keyword"))
+        # Queries that match nothing cost a did-you-mean lookup per word on top of the search.
+        for name, queries in (("misspelt", misspelt_queries(docs, args.queries)),
+                              ("nonsense", nonsense_queries(docs, args.queries))):
+            figures[f"synthetic {name}"] = measured(f"[{backend}] synthetic {name}", measure(app, queries, "keyword"))
 
     # Hybrid on the shipped articles: vectors from the tests' cache (copied, so it is not written).
     cache = Path(tempfile.mkdtemp(prefix="bench-embeddings-")) / "cache.sqlite3"

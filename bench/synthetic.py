@@ -63,3 +63,28 @@ def queries_for(docs: list[dict], count: int, seed: int = 13) -> list[tuple[str,
         start = rng.randrange(max(1, len(words) - size))
         queries.append((doc["lang"], " ".join(words[start:start + size])))
     return queries
+
+
+def misspelt_queries(docs: list[dict], count: int, seed: int = 17) -> list[tuple[str, str]]:
+    """``queries_for``'s queries with one typo (a letter added, dropped or changed, never the
+    first) in every word of four letters or more: mostly zero results, so did-you-mean runs."""
+    rng = random.Random(seed)
+
+    def typo(word: str) -> str:
+        if len(word) < 4:
+            return word
+        at, letter = rng.randrange(1, len(word)), rng.choice(word)
+        return rng.choice((word[:at] + letter + word[at:], word[:at] + word[at + 1:],
+                           word[:at] + letter + word[at + 1:]))
+
+    return [(lang, " ".join(typo(word) for word in text.split())) for lang, text in queries_for(docs, count, seed)]
+
+
+def nonsense_queries(docs: list[dict], count: int, seed: int = 19) -> list[tuple[str, str]]:
+    """1-6 random Latin-letter strings in a document language: nothing matches, every word is
+    looked up for a correction (the costliest keyword query there is)."""
+    rng = random.Random(seed)
+    languages = sorted({doc["lang"] for doc in docs})
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return [(rng.choice(languages), " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 12)))
+                                             for _ in range(rng.randint(1, 6)))) for _ in range(count)]

@@ -167,6 +167,24 @@ def test_zero_results_offer_did_you_mean(search_app):
     assert missing.suggestion == "invoice"
 
 
+def test_did_you_mean_learns_the_words_of_new_articles(make_app, tmp_path, search_backend):
+    """Corrections come from the index as it is now: a word published after a first
+    misspelt search is offered on the next one (nothing from before the commit is kept)."""
+    app = make_app(languages=("en",), translation_engines=(), embeddings="none", **search_backend)
+    kb = tmp_path / "kb"
+    write_article(kb, "pear", "en", "Pear tart", "Bake the pear tart.\n")
+    with app.app_context():
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        service = search_service()
+        assert service.search(SearchQuery("zebrra", "en")).suggestion is None
+        write_article(kb, "zebra", "en", "Zebra crossing", "Stop at the zebra crossing.\n")
+        import_knowledge_base(db.session, kb)
+        run_pending(db.session)
+        assert service.search(SearchQuery("zebrra", "en")).suggestion == "zebra"
+        assert service.search(SearchQuery("zebrra crosing", "en")).suggestion == "zebra crossing"
+
+
 def test_category_filter_and_pagination(search_app):
     everything = search(search_app, "account", ui_lang="en", per_page=3)
     assert everything.total > 3 and everything.pages >= 2 and len(everything.results) == 3

@@ -30,6 +30,7 @@ from whoosh.writing import CLEAR, LockError
 
 from portal.search.analyzers import terms as analyze
 from portal.search.schema import build_schema, field_language
+from portal.search.spelling import VocabularyBuckets, closest_word
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,9 @@ class SearchBackend(Protocol):
     def search_language(self, lang: str, text: str, *, category: str | None = None,
                         limit: int = 50, require_all: bool = True) -> tuple[list[RawHit], list[str]]: ...
 
-    def correct(self, lang: str, word: str) -> str | None: ...
+    def correct(self, lang: str, word: str) -> str | None:
+        """The closest vocabulary word to a misspelt ``word`` (None when ``word`` is known or
+        nothing is near: ``spelling.closest_word``)."""
 
     def has_term(self, lang: str, word: str) -> bool: ...
 
@@ -153,6 +156,7 @@ class WhooshBackend:
         self._open_lock = threading.Lock()
         self._ix = None
         self._known_generation: tuple[int, int] | None = None  # (directory mtime, generation)
+        self._vocabulary = VocabularyBuckets()  # did-you-mean's candidates, per generation
 
     # --- index lifecycle -----------------------------------------------------
     def _index(self):
@@ -368,18 +372,19 @@ class WhooshBackend:
         return max(searcher.doc_frequency(f"title_{suffix}", word), searcher.doc_frequency(f"body_{suffix}", word))
 
     def correct(self, lang: str, word: str) -> str | None:
-        """Did-you-mean for one word: edit distance 1, then 2, first letter fixed."""
-        suffix = field_language(lang)
+        """Did-you-mean for one word: the closest vocabulary word sharing its first letter."""
+        fieldname = f"spell_{field_language(lang)}"
         searcher = self.searcher()
-        fieldname = f"spell_{suffix}"
-        if searcher.doc_frequency(fieldname, word) > 0:
+        if not word or searcher.doc_frequency(fieldname, word) > 0:
             return None
-        corrector = searcher.corrector(fieldname)
-        for maxdist in (1, 2):
-            found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
-            if found:
-                return found[0]
-        return None
+        reader = searcher.reader()
+
+        def bucket() -> list[str]:
+            return [term.decode("utf-8") if isinstance(term, bytes) else term
+                    for term in reader.expand_prefix(fieldname, word[0])]
+
+        words = self._vocabulary.get(self._local.generation, (fieldname, word[0]), bucket)
+        return closest_word(word, words, lambda found: reader.frequency(fieldname, found))
 
     def has_term(self, lang: str, word: str) -> bool:
         return self.searcher().doc_frequency(f"spell_{field_language(lang)}", word) > 0

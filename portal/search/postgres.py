@@ -33,6 +33,7 @@ from portal.search.backend import (
     rarity_weight,
 )
 from portal.search.schema import TITLE_BOOST, field_language
+from portal.search.spelling import closest_word
 
 #: Language code -> PostgreSQL 15 Snowball configuration; the migration made ``portal_<code>`` of each.
 SNOWBALL = {
@@ -98,21 +99,6 @@ def _vector_literal(parts: list[tuple[list[str], str]]) -> str:
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions (as a typo is counted)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 class PostgresBackend:
@@ -347,21 +333,19 @@ class PostgresBackend:
 
     def correct(self, lang: str, word: str) -> str | None:
         """Did-you-mean for one word: edit distance 1, then 2, first letter fixed, most common first."""
-        if not word or len(word) > MAX_WORD or self.has_term(lang, word):
+        if not word or len(word) > MAX_WORD:
             return None
         # Trigram similarity picks the candidates (the prefix index narrows them to the
-        # first letter); the edit distance decides, as on Whoosh.
+        # first letter); the edit distance decides, as on Whoosh. A known word is its own
+        # most similar candidate, so one statement also says whether it needs correcting.
         rows = self._read(text(
             "SELECT word, docs FROM search_word WHERE field = :field AND word LIKE :first ESCAPE '\\' "
             "AND length(word) BETWEEN :shortest AND :longest "
             "ORDER BY similarity(word, :word) DESC, docs DESC LIMIT 200"),
             {"field": field_language(lang), "first": _escape_like(word[0]) + "%", "word": word,
              "shortest": len(word) - 2, "longest": len(word) + 2})
-        for maxdist in (1, 2):
-            found = [(-row.docs, row.word) for row in rows if _edit_distance(word, row.word) <= maxdist]
-            if found:
-                return min(found)[1]
-        return None
+        docs = {row.word: row.docs for row in rows}
+        return None if word in docs else closest_word(word, list(docs), docs.__getitem__)
 
     def complete(self, lang: str, prefix: str, limit: int = 8) -> list[str]:
         """Vocabulary words starting with ``prefix``, most common first."""

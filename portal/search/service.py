@@ -417,7 +417,7 @@ class SearchService:
         corrected, changed = [], False
         for word in words:
             folded = "".join(terms(lang, word, stem=False)) or word
-            fix = None if self.backend.has_term(lang, folded) else self.backend.correct(lang, folded)
+            fix = self.backend.correct(lang, folded)  # None for a word the index knows
             corrected.append(fix or word)
             changed = changed or bool(fix)
         return " ".join(corrected) if changed else None
