@@ -39,9 +39,11 @@ def temporary_app(**settings):
     from portal import create_app
 
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    app = create_app({"data_dir": data_dir, "search_index_dir": data_dir / "index", **settings})
+    settings = {"data_dir": data_dir, "search_index_dir": data_dir / "index", **settings}
+    app = create_app(settings)
     with app.app_context():
         upgrade()
+    app.extensions["bench_settings"] = settings  # another process opens the same portal with them
     return app
 
 

@@ -6,11 +6,14 @@ the GNOME Help corpus and of synthetic documents (``synthetic.py``); the keyword
 pipeline's p50/p95 on each (on the synthetic ones also misspelt and nonsense queries,
 which add did-you-mean); hybrid p50/p95 on the shipped articles (their vectors
 come from the tests' embedding cache; every query is embedded, as a new query
-would be); and each of those with two clients at once (two threads). Whoosh is the
-baseline: the PostgreSQL lines say their ratio to it.
+would be); and each of those with two clients at once: two threads of one web worker
+("x2 threads"), and, for keyword search, two web workers ("x2 processes", as
+``portal serve`` runs one worker per core). Whoosh is the baseline: the PostgreSQL
+lines say their ratio to it.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import shutil
@@ -43,31 +46,64 @@ def _run_queries(app, queries, retrieval: str) -> list[float]:
     return times
 
 
-def measured(label: str, figures: tuple[list[float], list[float]]) -> tuple[list[float], list[float]]:
-    print(f"{label}: alone {summary(figures[0])}; two clients {summary(figures[1])}", flush=True)
+def measured(label: str, figures: tuple[list[float], ...]) -> tuple[list[float], ...]:
+    line = f"{label}: alone {summary(figures[0])}; two threads {summary(figures[1])}"
+    if len(figures) > 2:
+        line += f"; two processes {summary(figures[2])}"
+    print(line, flush=True)
     return figures
 
 
-def measure(app, queries, retrieval: str) -> tuple[list[float], list[float]]:
-    """Latencies (ms) of one client, then of two clients at once.
-
-    The two clients are two threads of one process, as two requests in one web
-    worker's threads: forked processes hang in the embedding runtime's thread locks.
-    """
+def measure(app, queries, retrieval: str) -> tuple[list[float], ...]:
+    """Latencies (ms) of one client, of two clients at once in two threads of this process
+    (two requests on one web worker's threads), and, for a keyword-only portal, of two
+    clients in two processes of their own (two web workers). Processes are spawned, not
+    forked: forked ones hang in the embedding runtime's thread locks."""
     _run_queries(app, queries[:20], retrieval)  # warm up
     alone = _run_queries(app, queries, retrieval)
+    shares = [queries[i::2] + queries[1 - i::2] for i in range(2)]
     barrier, together = threading.Barrier(2), []
 
     def client(share):
         barrier.wait()
         together.extend(_run_queries(app, share, retrieval))
 
-    threads = [threading.Thread(target=client, args=(queries[i::2] + queries[1 - i::2],)) for i in range(2)]
+    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return alone, together
+    settings = app.extensions.get("bench_settings")
+    if retrieval != "keyword" or settings is None or settings.get("embeddings") != "none":
+        return alone, together
+    return alone, together, _two_processes(settings, shares)
+
+
+def _two_processes(settings: dict, shares: list[list]) -> list[float]:
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    processes = [context.Process(target=_client_process, args=(settings, share, barrier, results))
+                 for share in shares]
+    for process in processes:
+        process.start()
+    try:
+        times = [time for _ in processes for time in results.get(timeout=600)]
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+    return times
+
+
+def _client_process(settings: dict, share: list, barrier, results) -> None:
+    """One web worker's worth of a client: the same portal opened in a process of its own."""
+    from portal import create_app
+
+    app = create_app(settings)
+    _run_queries(app, share[:20], "keyword")  # warm up, as the parent was
+    barrier.wait()
+    results.put(_run_queries(app, share, "keyword"))
 
 
 def _app(backend: str, url: str, **settings):
@@ -157,8 +193,8 @@ def run_backend(backend: str, server_url: str, docs: list[dict], args, figures: 
 
 def report(results: dict[str, dict]) -> None:
     baseline = results.get("whoosh", {})
-    print(f"\n== keyword backends (ms; 'x2' = two clients at once; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores) ==")
+    print(f"\n== keyword backends (ms; 'x2' = two clients at once, in threads or processes; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) ==")
     for backend, figures in results.items():
         for name, value in figures.items():
             if name.endswith(" index"):
@@ -169,10 +205,10 @@ def report(results: dict[str, dict]) -> None:
                     line += f"; {seconds / baseline[name][1]:.2f}x whoosh's time"
                 print(line)
                 continue
-            alone, together = value
-            for label, times, index in (("alone", alone, 0), ("x2", together, 1)):
+            labels = ("alone", "x2 threads", "x2 processes")[:len(value)]  # no processes for hybrid
+            for index, (label, times) in enumerate(zip(labels, value, strict=True)):
                 line = f"[{backend}] {name} {label}: {summary(times)}"
-                if backend != "whoosh" and name in baseline:
+                if backend != "whoosh" and name in baseline and index < len(baseline[name]):
                     base = baseline[name][index]
                     line += (f"; vs whoosh p50 {percentile(times, .5) / percentile(base, .5):.2f}x, "
                              f"p95 {percentile(times, .95) / percentile(base, .95):.2f}x")
