@@ -118,8 +118,6 @@ class SearchBackend(Protocol):
         """The closest vocabulary word to a misspelt ``word`` (None when ``word`` is known or
         nothing is near: ``spelling.closest_word``)."""
 
-    def has_term(self, lang: str, word: str) -> bool: ...
-
     def complete(self, lang: str, prefix: str, limit: int = 8) -> list[str]: ...
 
     def slugs_in_category(self, category: str) -> set[str]: ...
@@ -385,9 +383,6 @@ class WhooshBackend:
 
         words = self._vocabulary.get(self._local.generation, (fieldname, word[0]), bucket)
         return closest_word(word, words, lambda found: reader.frequency(fieldname, found))
-
-    def has_term(self, lang: str, word: str) -> bool:
-        return self.searcher().doc_frequency(f"spell_{field_language(lang)}", word) > 0
 
     def complete(self, lang: str, prefix: str, limit: int = 8) -> list[str]:
         """Index words starting with ``prefix``, most frequent first (fast term walk)."""

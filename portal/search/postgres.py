@@ -329,12 +329,8 @@ class PostgresBackend:
             hits.append(RawHit(row.key, row.slug, row.lang, row.kind, float(row.score), fields, coverage))
         return hits, words
 
-    def has_term(self, lang: str, word: str) -> bool:
-        return bool(self._read(text("SELECT 1 FROM search_word WHERE field = :field AND word = :word"),
-                               {"field": field_language(lang), "word": word}))
-
     def correct(self, lang: str, word: str) -> str | None:
-        """Did-you-mean for one word: edit distance 1, then 2, first letter fixed, most common first."""
+        """Did-you-mean for one word: the closest vocabulary word sharing its first letter."""
         if not word or len(word) > MAX_WORD:
             return None
         # Trigram similarity picks the candidates (the prefix index narrows them to the
